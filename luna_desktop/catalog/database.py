@@ -1,0 +1,100 @@
+"""Opening the catalogue: where it lives, its connection settings, and its schema."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import platformdirs
+from peewee import DatabaseError, OperationalError, SqliteDatabase
+
+from .errors import CatalogError
+from .migrations import migrate
+from .models import DB
+
+APP_NAME = "luna-desktop"
+
+
+def default_catalog_path() -> Path:
+    return platformdirs.user_data_path(APP_NAME) / "catalog.sqlite3"
+
+
+def resolve_catalog_path(explicit: str | os.PathLike | None = None) -> Path:
+    """--catalog PATH wins, then $LUNA_CATALOG, then the user's data directory."""
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("LUNA_CATALOG")
+    if env:
+        return Path(env).expanduser()
+    return default_catalog_path()
+
+
+def _pragmas() -> dict:
+    return {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        # FULL: a curator's committed save survives a power cut; scans commit in
+        # batches, so the extra fsync per commit costs little.
+        "synchronous": "full",
+        "cache_size": -64_000,
+        "temp_store": "memory",
+    }
+
+
+def open_catalog(
+    path: str | os.PathLike | None = None, *, lock_timeout: float | None = None
+) -> SqliteDatabase:
+    """Open (creating if needed) the catalogue and bind the models to it.
+
+    Raises CatalogError with a one-line message for a locked, damaged or foreign file;
+    in that case nothing has been written to it.
+    """
+    db_path = resolve_catalog_path(path)
+    if lock_timeout is None:
+        lock_timeout = float(os.environ.get("LUNA_LOCK_TIMEOUT", "10"))
+    if db_path.exists() and not db_path.is_file():
+        raise CatalogError(f"the catalogue path {db_path} is not a file")
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CatalogError(f"cannot create the catalogue folder {db_path.parent}: {exc}") from exc
+
+    db = SqliteDatabase(str(db_path), pragmas=_pragmas(), timeout=lock_timeout)
+    DB.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+        migrate(db, db_path)
+    except (OperationalError, DatabaseError, sqlite3.DatabaseError) as exc:
+        db.close()
+        raise explain_database_error(exc, db_path) from exc
+    return db
+
+
+def explain_database_error(exc: Exception, db_path: Path) -> CatalogError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return CatalogError(
+            f"the catalogue {db_path} is locked by another program (is Luna or a scan "
+            "running?); try again when it has finished"
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return CatalogError(
+            f"the catalogue {db_path} is damaged or is not a Luna catalogue ({text}); "
+            "restore it from a backup or point --catalog elsewhere"
+        )
+    if "readonly" in text or "unable to open" in text:
+        return CatalogError(f"cannot write the catalogue {db_path}: {text}")
+    return CatalogError(f"catalogue error in {db_path}: {text}")
+
+
+def close_catalog() -> None:
+    if DB.obj is not None and not DB.obj.is_closed():
+        DB.obj.close()
+
+
+def catalog_path() -> Path | None:
+    """The file behind the open catalogue, for backups."""
+    if DB.obj is None:
+        return None
+    return Path(DB.obj.database)

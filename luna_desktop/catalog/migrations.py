@@ -1,0 +1,68 @@
+"""Versioned schema changes.
+
+A new catalogue gets today's tables and the latest version straight away. An older
+catalogue is first backed up through the SQLite backup API, then brought forward one
+step at a time, each step in its own transaction together with the bump of the version,
+so a crash leaves it at one version or the next, never in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from peewee import Database
+
+from .backup import backup_database
+from .errors import CatalogError
+from .models import ALL_MODELS, SchemaVersion
+
+# Step N turns a version N-1 catalogue into version N. Version 1 is the first release,
+# created from the models; append new steps here, never edit old ones.
+Step = Callable[[Database], None]
+STEPS: dict[int, Step] = {}
+FIRST_VERSION = 1
+
+
+def latest_version() -> int:
+    return max([FIRST_VERSION, *STEPS])
+
+
+def current_version(db: Database) -> int | None:
+    if not db.table_exists(SchemaVersion._meta.table_name):
+        return None
+    row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first()
+    return row.version if row else None
+
+
+def migrate(db: Database, db_path: Path | None) -> Path | None:
+    """Create or upgrade the schema; returns the path of the backup made, if any."""
+    version = current_version(db)
+    target = latest_version()
+    if version is None:
+        if db.get_tables():
+            raise CatalogError("this SQLite file is not a Luna catalogue (it has other tables)")
+        with db.atomic():
+            db.create_tables([*ALL_MODELS, SchemaVersion])
+            SchemaVersion.create(version=target)
+        return None
+    if version > target:
+        raise CatalogError(
+            f"this catalogue was written by a newer Luna (schema {version}, this Luna knows "
+            f"{target}); update Luna to open it"
+        )
+    if version == target:
+        return None
+
+    backup = None
+    if db_path is not None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup = backup_database(
+            db_path, db_path.with_name(f"{db_path.stem}.v{version}-{stamp}.bak")
+        )
+    for step_version in range(version + 1, target + 1):
+        with db.atomic():
+            STEPS[step_version](db)
+            SchemaVersion.create(version=step_version)
+    return backup

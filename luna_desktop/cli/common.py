@@ -1,0 +1,74 @@
+"""Helpers the subcommands share: opening the catalogue, finding drives and files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from luna_desktop.catalog.database import open_catalog
+from luna_desktop.catalog.models import Drive, FileEntry
+from luna_desktop.catalog.paths import split_relpath, to_text
+
+
+def open_from_args(args: argparse.Namespace):
+    return open_catalog(args.catalog)
+
+
+def get_drive(name: str) -> Drive:
+    from .main import UserError
+
+    drive = Drive.get_or_none(Drive.name == name)
+    if drive is None:
+        known = ", ".join(d.name for d in Drive.select(Drive.name).order_by(Drive.name)) or "none"
+        raise UserError(f"no drive named {name!r} in the catalogue (drives: {known})")
+    return drive
+
+
+def find_by_path(path: str) -> FileEntry | None:
+    """A catalogued file from a path on a mounted drive, or ``DRIVE:folder/file``."""
+    if ":" in path and not os.path.exists(path):
+        drive_name, _, rel = path.partition(":")
+        drive = Drive.get_or_none(Drive.name == drive_name)
+        if drive is not None:
+            folder, name = split_relpath(rel)
+            return FileEntry.get_or_none(
+                (FileEntry.drive == drive)
+                & (FileEntry.folder == folder)
+                & (FileEntry.filename == name)
+            )
+    absolute = os.path.abspath(os.fsencode(path))
+    best: tuple[int, Drive, bytes] | None = None
+    for drive in Drive.select().where(Drive.mount_path.is_null(False)):
+        mount = os.fsencode(drive.mount_path).rstrip(b"/") or b"/"
+        prefix = mount if mount.endswith(b"/") else mount + b"/"
+        if absolute.startswith(prefix) and (best is None or len(mount) > best[0]):
+            best = (len(mount), drive, absolute[len(prefix) :])
+    if best is None:
+        return None
+    _, drive, rel = best
+    folder_b, _, name_b = rel.rpartition(b"/")
+    folder, folder_exact = to_text(folder_b)
+    name, name_exact = to_text(name_b)
+    row = FileEntry.get_or_none(
+        (FileEntry.drive == drive) & (FileEntry.folder == folder) & (FileEntry.filename == name)
+    )
+    if row is not None and not (folder_exact and name_exact) and bytes(row.raw_path or b"") != rel:
+        return None
+    return row
+
+
+def print_json_line(data: dict) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+def human_size(n: int | None) -> str:
+    if n is None:
+        return "-"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"

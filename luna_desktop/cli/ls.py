@@ -1,0 +1,43 @@
+"""`luna ls DRIVE [FOLDER]`: the files catalogued on a drive, at and below a folder."""
+
+from __future__ import annotations
+
+import argparse
+
+from luna_desktop.catalog.records import file_as_dict, files_under
+from luna_desktop.catalog.status import Status
+
+from .common import get_drive, human_size, open_from_args, print_json_line
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "ls",
+        help="list a drive's catalogued files",
+        description="List every catalogued file of DRIVE at and below FOLDER, in path order.",
+    )
+    p.add_argument("drive", metavar="DRIVE")
+    p.add_argument("folder", metavar="FOLDER", nargs="?", default="")
+    p.add_argument("--json", action="store_true", help="JSON Lines: one object per file")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    open_from_args(args)
+    drive = get_drive(args.drive)
+    count = 0
+    for row in files_under(drive, args.folder):
+        count += 1
+        if args.json:
+            print_json_line(file_as_dict(row))
+            continue
+        status = Status(row.status)
+        flags = "M" if not row.present else ("E" if row.error else " ")
+        dims = f"{row.width}x{row.height}" if row.width and row.height else ""
+        print(
+            f"{status.glyph}{flags} {human_size(row.size):>9}  {row.kind:<8} {dims:>11}  "
+            f"{(row.taken_at or '')[:19]:<19}  {row.display_path}"
+        )
+    if count == 0 and not args.json and args.folder:
+        print(f"No files under {args.folder!r} on {drive.name}.")
+    return 0

@@ -1,0 +1,69 @@
+"""`luna`: the command line. Each subcommand lives in its own module and registers itself.
+
+Never imports Qt: the CLI runs the same core generators as the window, with a text
+progress bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from peewee import DatabaseError, OperationalError
+
+from luna_desktop import __version__
+from luna_desktop.catalog.database import explain_database_error, resolve_catalog_path
+from luna_desktop.catalog.errors import CatalogError
+from luna_desktop.scan.progress import ScanError
+
+from . import backup, drives, ls, scan, show
+
+COMMANDS = (scan, drives, ls, show, backup)
+
+
+class UserError(Exception):
+    """A mistake in what was asked for (unknown drive, file not catalogued…)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="luna",
+        description="Catalogue and curate photo, video and document collections on drives.",
+    )
+    parser.add_argument("--version", action="version", version=f"luna {__version__}")
+    parser.add_argument(
+        "--catalog",
+        metavar="PATH",
+        help="the catalogue file (default: $LUNA_CATALOG, else one in your data directory)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (CatalogError, ScanError, UserError) as exc:
+        print(f"luna: {exc}", file=sys.stderr)
+        return 1
+    except (OperationalError, DatabaseError) as exc:
+        # Raised mid-command, e.g. another program holds the write lock.
+        error = explain_database_error(exc, resolve_catalog_path(args.catalog))
+        print(f"luna: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("luna: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `luna ls … | head` closed the pipe: not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

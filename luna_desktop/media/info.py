@@ -1,0 +1,45 @@
+"""What the media layer learns about one file, independent of how it was read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Kinds a catalogue row can have; DESIGN.md lists exactly these.
+KINDS = ("image", "video", "audio", "document", "other")
+
+
+@dataclass
+class MediaInfo:
+    """Metadata extracted from one file.
+
+    Every field is optional: a corrupt or truncated file yields what could be read
+    and a human-readable `error`. `taken_at` is ISO 8601 (``2008-10-22T16:28:39``,
+    with an offset such as ``+02:00`` only when the file states one); `taken_at_raw`
+    keeps the string exactly as the file wrote it.
+    """
+
+    kind: str = "other"
+    mime: str | None = None
+    width: int | None = None
+    height: int | None = None
+    orientation: int | None = None
+    taken_at: str | None = None
+    taken_at_raw: str | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    keywords: list[str] = field(default_factory=list)
+    duration: float | None = None
+    frame_rate: float | None = None
+    codec: str | None = None
+    # Anything else worth keeping (lens, exposure, city, XMP fields…) as JSON-safe values.
+    extra: dict[str, Any] = field(default_factory=dict)
+    # Which readers produced this, e.g. "exifread+pillow" or "libvlc".
+    extractor: str = ""
+    error: str | None = None
+
+    def add_error(self, message: str) -> None:
+        """Record a problem without losing earlier ones."""
+        self.error = message if not self.error else f"{self.error}; {message}"

@@ -1,0 +1,152 @@
+"""The guarded libvlc binding: one shared, headless `vlc.Instance` for the media layer.
+
+python-vlc loads libvlc when it is imported and fails in several ways when the native
+library is missing or broken (ImportError, OSError, AttributeError, NotImplementedError,
+even `sys.exit` on a bad PYTHON_VLC_LIB_PATH). Importing this module never raises: it
+sets `VLC_AVAILABLE` and, when false, `VLC_UNAVAILABLE_REASON` for the user.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+_INSTALL_HINT = (
+    "install VLC's library and plugins (Debian/Ubuntu: `sudo apt install libvlc5 "
+    "vlc-plugin-base`; Windows/macOS: install VLC 3 from videolan.org, same 32/64-bit "
+    "as Python)"
+)
+
+VLC_AVAILABLE = False
+VLC_UNAVAILABLE_REASON = ""
+try:
+    import vlc
+
+    _version = vlc.libvlc_get_version() or b""
+    if not _version.startswith(b"3."):
+        # parse_with_options/tracks_get below are the libvlc 3 API.
+        raise ImportError(f"libvlc {_version.decode(errors='replace')} found, 3.x is needed")
+    VLC_AVAILABLE = True
+except (Exception, SystemExit) as exc:  # SystemExit: python-vlc exits on a bad lib path
+    vlc = None
+    VLC_UNAVAILABLE_REASON = (
+        f"video metadata needs libvlc, which could not be loaded ({type(exc).__name__}: "
+        f"{exc}); {_INSTALL_HINT}"
+    )
+
+# Headless, quiet and fast: no outputs, no user vlcrc, no Lua meta scripts (they made
+# each parse ~3x slower), no scanning the folder for subtitle files (slow on big folders).
+INSTANCE_ARGS = (
+    "--intf=dummy",
+    "--no-video",
+    "--no-audio",
+    "--quiet",
+    "--no-xlib",
+    "--ignore-config",
+    "--no-lua",
+    "--no-sub-autodetect-file",
+    "--no-stats",
+    "--no-metadata-network-access",
+)
+
+
+class VlcUnavailableError(RuntimeError):
+    """libvlc is missing or could not start; the message says how to fix it."""
+
+
+_lock = threading.Lock()
+_instance: Any = None
+
+
+def get_instance() -> Any:
+    """The process-wide parsing instance, created on first use (thread-safe)."""
+    global _instance, VLC_AVAILABLE, VLC_UNAVAILABLE_REASON
+    if _instance is not None:
+        return _instance
+    if not VLC_AVAILABLE:
+        raise VlcUnavailableError(VLC_UNAVAILABLE_REASON)
+    with _lock:
+        if _instance is None:
+            instance = vlc.Instance(list(INSTANCE_ARGS))
+            if instance is None:  # libvlc_new() failed, typically no plugins found
+                VLC_AVAILABLE = False
+                VLC_UNAVAILABLE_REASON = f"libvlc could not start; {_INSTALL_HINT}"
+                raise VlcUnavailableError(VLC_UNAVAILABLE_REASON)
+            _instance = instance
+    return _instance
+
+
+# python-vlc declares libvlc_media_track_t's audio/video/subtitle union as three separate
+# pointers, so its `.video` reads garbage (and can crash). These are the real layouts.
+class _VideoTrackT(ctypes.Structure):
+    _fields_ = (
+        ("height", ctypes.c_uint),
+        ("width", ctypes.c_uint),
+        ("sar_num", ctypes.c_uint),
+        ("sar_den", ctypes.c_uint),
+        ("frame_rate_num", ctypes.c_uint),
+        ("frame_rate_den", ctypes.c_uint),
+    )
+
+
+class _TrackT(ctypes.Structure):
+    _fields_ = (
+        ("codec", ctypes.c_uint32),
+        ("original_fourcc", ctypes.c_uint32),
+        ("id", ctypes.c_int),
+        ("type", ctypes.c_int),
+        ("profile", ctypes.c_int),
+        ("level", ctypes.c_int),
+        ("detail", ctypes.c_void_p),  # union { audio*, video*, subtitle* }
+    )
+
+
+_TRACK_TYPES = {0: "audio", 1: "video", 2: "text"}
+_tracks_get: Any = None
+_tracks_release: Any = None
+if VLC_AVAILABLE:
+    _TrackArray = ctypes.POINTER(ctypes.POINTER(_TrackT))
+    _tracks_get = ctypes.CFUNCTYPE(
+        ctypes.c_uint, ctypes.c_void_p, ctypes.POINTER(_TrackArray)
+    )(("libvlc_media_tracks_get", vlc.dll))
+    _tracks_release = ctypes.CFUNCTYPE(None, _TrackArray, ctypes.c_uint)(
+        ("libvlc_media_tracks_release", vlc.dll)
+    )
+
+
+@dataclass(frozen=True)
+class Track:
+    """One elementary stream as libvlc's preparser saw it."""
+
+    kind: str  # "audio", "video", "text" or "unknown"
+    codec: bytes  # libvlc's fourcc, e.g. b"h264", b"MJPG", b"mp4a"
+    width: int = 0
+    height: int = 0
+    frame_rate_num: int = 0
+    frame_rate_den: int = 0
+
+
+def media_tracks(media: Any) -> list[Track]:
+    """The parsed media's streams, copied out and freed (python-vlc never frees them)."""
+    array = ctypes.POINTER(ctypes.POINTER(_TrackT))()
+    count = _tracks_get(media._as_parameter_, ctypes.byref(array))
+    if not count:
+        return []
+    try:
+        tracks = []
+        for i in range(count):
+            t = array[i].contents
+            kind = _TRACK_TYPES.get(t.type, "unknown")
+            codec = t.codec.to_bytes(4, "little")
+            if kind == "video" and t.detail:
+                v = ctypes.cast(t.detail, ctypes.POINTER(_VideoTrackT)).contents
+                tracks.append(
+                    Track(kind, codec, v.width, v.height, v.frame_rate_num, v.frame_rate_den)
+                )
+            else:
+                tracks.append(Track(kind, codec))
+        return tracks
+    finally:
+        _tracks_release(array, count)

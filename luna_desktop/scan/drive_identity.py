@@ -1,0 +1,146 @@
+"""Recognising a drive whatever path it is mounted at.
+
+First by the volume UUID the OS gives for a mounted volume, then by a fingerprint of
+files the catalogue already holds (a sample of relative paths and sizes near the root),
+and only then as a new drive named after its volume label or folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from luna_desktop.catalog.models import Drive, FileEntry, utcnow
+from luna_desktop.catalog.paths import split_relpath, to_text
+
+# How many files near the root a fingerprint samples, and how many must match.
+_SAMPLE = 24
+_MATCH_RATIO = 0.75
+
+
+@dataclass
+class Volume:
+    mount_point: str
+    uuid: str | None
+    label: str | None
+
+
+def _unescape_mountinfo(field: str) -> str:
+    # /proc/self/mountinfo escapes space, tab, newline and backslash as octal.
+    return (
+        field.replace("\\040", " ")
+        .replace("\\011", "\t")
+        .replace("\\012", "\n")
+        .replace("\\134", "\\")
+    )
+
+
+def volume_of(root: Path) -> Volume | None:
+    """The volume mounted exactly at `root`, when root is a mount point (Linux)."""
+    try:
+        real = os.path.realpath(root)
+        if not os.path.ismount(real):
+            return None
+        st = os.stat(real)
+    except OSError:
+        return None
+    uuid = _by_id_link("/dev/disk/by-uuid", st.st_dev)
+    label = _by_id_link("/dev/disk/by-label", st.st_dev)
+    if label:
+        label = label.replace("\\x20", " ")
+    return Volume(mount_point=real, uuid=uuid, label=label)
+
+
+def _by_id_link(folder: str, dev: int) -> str | None:
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return None
+    for name in names:
+        try:
+            if os.stat(os.path.join(folder, name)).st_rdev == dev:
+                return name
+        except OSError:
+            continue
+    return None
+
+
+def sample_files(
+    root: bytes, limit: int = _SAMPLE, max_entries: int = 400
+) -> list[tuple[str, int]]:
+    """Up to `limit` (relative path, size) pairs from the first folders, breadth first."""
+    found: list[tuple[str, int]] = []
+    queue = [b""]
+    seen = 0
+    while queue and len(found) < limit and seen < max_entries:
+        rel = queue.pop(0)
+        try:
+            with os.scandir(os.path.join(root, rel) if rel else root) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            child = os.path.join(rel, entry.name) if rel else entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    queue.append(child)
+                elif entry.is_file(follow_symlinks=False) and len(found) < limit:
+                    found.append((to_text(child)[0], entry.stat(follow_symlinks=False).st_size))
+            except OSError:
+                continue
+    return found
+
+
+def match_fingerprint(sample: list[tuple[str, int]]) -> Drive | None:
+    """The drive that holds most of the sampled files at the same paths with the same sizes."""
+    if len(sample) < 3:
+        return None
+    votes: dict[int, int] = {}
+    for rel, size in sample:
+        folder, name = split_relpath(rel)
+        query = FileEntry.select(FileEntry.drive).where(
+            (FileEntry.folder == folder) & (FileEntry.filename == name) & (FileEntry.size == size)
+        )
+        for (drive_id,) in query.tuples():
+            votes[drive_id] = votes.get(drive_id, 0) + 1
+    if not votes:
+        return None
+    drive_id, count = max(votes.items(), key=lambda kv: kv[1])
+    if count < _MATCH_RATIO * len(sample):
+        return None
+    return Drive.get_by_id(drive_id)
+
+
+def unique_drive_name(base: str) -> str:
+    name = base or "Drive"
+    n = 2
+    while Drive.select().where(Drive.name == name).exists():
+        name = f"{base} ({n})"
+        n += 1
+    return name
+
+
+def identify_drive(root: Path, name: str | None = None) -> tuple[Drive, bool]:
+    """Find or create the Drive for a folder: (drive, created). Call inside a transaction."""
+    volume = volume_of(root)
+    drive = None
+    if name:
+        drive = Drive.get_or_none(Drive.name == name)
+    else:
+        if volume and volume.uuid:
+            drive = Drive.get_or_none(Drive.volume_uuid == volume.uuid)
+        if drive is None:
+            drive = match_fingerprint(sample_files(os.fsencode(root)))
+    created = drive is None
+    if drive is None:
+        base = name or (volume.label if volume and volume.label else None) or root.name or "root"
+        drive = Drive.create(name=name or unique_drive_name(base))
+    if volume:
+        drive.volume_uuid = volume.uuid or drive.volume_uuid
+        drive.label = volume.label or drive.label
+    drive.mount_path = str(root)
+    drive.last_seen = utcnow()
+    drive.save()
+    return drive, created

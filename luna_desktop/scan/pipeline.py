@@ -1,0 +1,295 @@
+"""The scan: walk → diff with the catalogue → read on a thread pool → batched writes.
+
+`scan_drive` is a generator that yields ScanProgress and honours a cancel flag; the CLI
+draws a progress bar from it and the UI runs it on a QThreadPool. Memory stays flat in
+the number of files: the walk goes folder by folder and only one folder's catalogue
+rows are held at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from peewee import fn
+
+from luna_desktop.catalog.models import DB, Drive, FileEntry, ScanRun, utcnow
+from luna_desktop.catalog.paths import join_folder
+
+from .drive_identity import identify_drive
+from .ignore import IgnoreRules
+from .progress import ScanCounts, ScanError, ScanProgress
+from .reader import FileRecord, read_file
+from .relink import relink_moved_files
+from .walk import FolderListing, walk_drive
+from .writer import CatalogWriter
+
+_REPORT_EVERY = 0.2  # seconds between progress snapshots
+
+
+@dataclass
+class ScanOptions:
+    ignore: list[str] = field(default_factory=list)
+    full: bool = False  # read every file again, even when size and mtime are unchanged
+    workers: int = max(2, min(8, (os.cpu_count() or 2) * 2))
+    batch_size: int = 500
+
+
+class Cancel:
+    """A cancel flag shared between the UI or CLI and the scan."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+
+def check_scan_root(root: str | os.PathLike) -> Path:
+    path = Path(root).expanduser()
+    if not path.exists():
+        raise ScanError(f"{path} does not exist")
+    if not path.is_dir():
+        raise ScanError(f"{path} is not a folder")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise ScanError(f"{path} cannot be read (permission denied)")
+    return path.resolve()
+
+
+def scan_drive(
+    root: str | os.PathLike,
+    drive_name: str | None = None,
+    options: ScanOptions | None = None,
+    cancel: Cancel | None = None,
+) -> Iterator[ScanProgress]:
+    options = options or ScanOptions()
+    cancel = cancel or Cancel()
+    path = check_scan_root(root)
+    with DB.atomic():
+        drive, _created = identify_drive(path, drive_name)
+        ScanRun.update(state="interrupted").where(
+            (ScanRun.drive == drive) & (ScanRun.state == "running")
+        ).execute()
+        run = ScanRun.create(drive=drive, root=str(path))
+    scan = _Scan(path, drive, run, options, cancel)
+    yield from scan.run()
+
+
+class _Scan:
+    def __init__(
+        self, path: Path, drive: Drive, run: ScanRun, options: ScanOptions, cancel: Cancel
+    ):
+        self.root = os.fsencode(path)
+        self.drive = drive
+        self.run_row = run
+        self.options = options
+        self.cancel = cancel
+        self.rules = IgnoreRules(options.ignore)
+        self.writer = CatalogWriter(drive.id, run.id, options.batch_size)
+        self.progress = ScanProgress(drive=drive.name)
+        self.counts: ScanCounts = self.progress.counts
+        self.walked: set[str] = set()
+        self.unreadable: list[str] = []
+        self.started = time.monotonic()
+        self.last_report = 0.0
+        # file id (None for new files) for each file being read on the pool
+        self.in_flight: dict[Future[FileRecord], int | None] = {}
+
+    def run(self) -> Iterator[ScanProgress]:
+        counter = threading.Thread(target=self._count_files, name="luna-scan-count", daemon=True)
+        counter.start()
+        state = "failed"
+        try:
+            with ThreadPoolExecutor(self.options.workers, thread_name_prefix="luna-scan") as pool:
+                for listing in walk_drive(self.root, self.rules, self.cancel.is_set):
+                    self._diff_folder(listing, pool)
+                    yield from self._collect(block=False)
+                while self.in_flight and not self.cancel.is_set():
+                    yield from self._collect(block=True)
+                if self.cancel.is_set():
+                    for future in self.in_flight:
+                        future.cancel()
+                    yield from self._collect(block=False)
+            self.writer.flush()
+            if self.cancel.is_set():
+                state = "cancelled"
+            else:
+                self._finish_completed_walk()
+                state = "completed"
+        finally:
+            # Also reached when the consumer abandons the generator: keep what was read.
+            if state == "failed":
+                self._flush_quietly()
+            self._close_run(state)
+        self.progress.state = state
+        self._refresh_progress()
+        yield self.progress
+
+    # -- walking and diffing ------------------------------------------------------
+
+    def _diff_folder(self, listing: FolderListing, pool: ThreadPoolExecutor) -> None:
+        self.counts.ignored += listing.ignored
+        self.counts.skipped_links += listing.skipped_links
+        for path, message in listing.problems:
+            self._problem(path, message)
+        if listing.error:
+            self.unreadable.append(listing.text)
+            self._problem(listing.text or "/", listing.error)
+            return
+        self.walked.add(listing.text)
+        known = {
+            name: (file_id, size, mtime, present)
+            for file_id, name, size, mtime, present in FileEntry.select(
+                FileEntry.id, FileEntry.filename, FileEntry.size, FileEntry.mtime, FileEntry.present
+            )
+            .where((FileEntry.drive == self.drive.id) & (FileEntry.folder == listing.text))
+            .tuples()
+        }
+        problem_names = {p.rsplit("/", 1)[-1] for p, _ in listing.problems}
+        for found in listing.files:
+            self.progress.files_found += 1
+            row = known.pop(found.text, None)
+            if row is not None:
+                file_id, size, mtime, present = row
+                if size == found.size and mtime == found.mtime and not self.options.full:
+                    self.counts.unchanged += 1
+                    self.progress.files_done += 1
+                    if not present:
+                        self.counts.reappeared += 1
+                        self.writer.mark_present(file_id)
+                    continue
+            else:
+                file_id = None
+            rel = os.path.join(listing.rel, found.name) if listing.rel else found.name
+            raw = None if (listing.exact and found.exact) else rel
+            future = pool.submit(
+                read_file,
+                os.path.join(self.root, rel),
+                listing.text,
+                found.text,
+                raw,
+                found.size,
+                found.mtime,
+                found.uid,
+            )
+            self.in_flight[future] = file_id
+            self.progress.current = join_folder(listing.text, found.text)
+            while len(self.in_flight) >= self.options.workers * 8:
+                self._drain(block=True)
+        gone = [row[0] for name, row in known.items() if row[3] and name not in problem_names]
+        if gone:
+            self.counts.missing += len(gone)
+            self.writer.mark_missing(gone)
+
+    def _count_files(self) -> None:
+        total = 0
+        for listing in walk_drive(self.root, self.rules, self.cancel.is_set):
+            total += len(listing.files)
+        if not self.cancel.is_set():
+            self.progress.files_total = total
+
+    # -- results ---------------------------------------------------------------
+
+    def _drain(self, block: bool) -> None:
+        if not self.in_flight:
+            return
+        if block:
+            done, _ = wait(list(self.in_flight), timeout=_REPORT_EVERY, return_when=FIRST_COMPLETED)
+        else:
+            done = [f for f in self.in_flight if f.done()]
+        for future in done:
+            file_id = self.in_flight.pop(future)
+            if future.cancelled():
+                continue
+            record = future.result()
+            self.progress.files_done += 1
+            self.progress.bytes_done += record.size
+            if record.info.error:
+                self.counts.errors += 1
+            if file_id is None:
+                self.counts.added += 1
+                self.writer.add_new(record)
+            else:
+                self.counts.changed += 1
+                self.writer.add_changed(file_id, record)
+
+    def _collect(self, block: bool) -> Iterator[ScanProgress]:
+        self._drain(block)
+        now = time.monotonic()
+        if now - self.last_report >= _REPORT_EVERY:
+            self.last_report = now
+            self._refresh_progress()
+            yield self.progress
+
+    def _refresh_progress(self) -> None:
+        self.progress.elapsed = time.monotonic() - self.started
+
+    def _problem(self, path: str, message: str) -> None:
+        self.counts.errors += 1
+        self.progress.problems.append((path, message))
+
+    # -- the end of a completed walk ---------------------------------------------
+
+    def _finish_completed_walk(self) -> None:
+        """Only a walk that reached every folder may say a file is gone."""
+        folders = [
+            f
+            for (f,) in FileEntry.select(FileEntry.folder)
+            .where((FileEntry.drive == self.drive.id) & (FileEntry.present == True))  # noqa: E712
+            .distinct()
+            .tuples()
+            if f not in self.walked and not _under_any(f, self.unreadable)
+        ]
+        with DB.atomic():
+            now = utcnow()
+            for folder in folders:
+                self.counts.missing += (
+                    FileEntry.update(present=False, missing_since=now)
+                    .where(
+                        (FileEntry.drive == self.drive.id)
+                        & (FileEntry.folder == folder)
+                        & (FileEntry.present == True)  # noqa: E712
+                    )
+                    .execute()
+                )
+            moved = relink_moved_files(self.drive.id, self.run_row.id)
+            self.counts.moved += moved
+            self.counts.added -= moved
+            self.counts.missing -= moved
+            files, size = (
+                FileEntry.select(fn.COUNT(FileEntry.id), fn.COALESCE(fn.SUM(FileEntry.size), 0))
+                .where((FileEntry.drive == self.drive.id) & (FileEntry.present == True))  # noqa: E712
+                .tuples()
+                .get()
+            )
+            Drive.update(total_files=files, total_bytes=size, last_seen=now).where(
+                Drive.id == self.drive.id
+            ).execute()
+
+    def _flush_quietly(self) -> None:
+        # Already failing: if this batch cannot be written either, the catalogue is still
+        # consistent (each batch is one transaction) and the next scan reads it again.
+        with contextlib.suppress(Exception):
+            self.writer.flush()
+
+    def _close_run(self, state: str) -> None:
+        self._refresh_progress()
+        ScanRun.update(
+            state=state,
+            finished_at=utcnow(),
+            counts=self.counts.as_dict(),
+            problems=[{"path": p, "error": m} for p, m in self.progress.problems[:1000]],
+        ).where(ScanRun.id == self.run_row.id).execute()
+
+
+def _under_any(folder: str, parents: list[str]) -> bool:
+    return any(p == "" or folder == p or folder.startswith(p + "/") for p in parents)

@@ -1,0 +1,56 @@
+"""What a scan reports while it runs and when it ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ScanCounts:
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    missing: int = 0
+    moved: int = 0
+    reappeared: int = 0
+    errors: int = 0  # files catalogued with an error note, plus unreadable folders
+    ignored: int = 0
+    skipped_links: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ScanProgress:
+    """A snapshot, yielded a few times a second and once more at the end."""
+
+    drive: str
+    files_done: int = 0  # files decided: unchanged, or read and written
+    files_found: int = 0  # files the walk has reached so far
+    files_total: int | None = None  # known once the counting walk has finished
+    bytes_done: int = 0
+    elapsed: float = 0.0
+    current: str = ""
+    counts: ScanCounts = field(default_factory=ScanCounts)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    state: str = "running"  # running → completed | cancelled
+
+    @property
+    def finished(self) -> bool:
+        return self.state != "running"
+
+    @property
+    def rate(self) -> float:
+        return self.files_done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left, when the total is known and the scan has a rate."""
+        if self.files_total is None or self.rate <= 0:
+            return None
+        return max(0.0, (self.files_total - self.files_done) / self.rate)
+
+
+class ScanError(Exception):
+    """The scan cannot start: the path does not exist, is not a folder, cannot be read."""

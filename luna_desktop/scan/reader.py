@@ -1,0 +1,58 @@
+"""The per-file work a scanner thread does: open once, hash, sniff, read metadata."""
+
+from __future__ import annotations
+
+import os
+import pwd
+from dataclasses import dataclass
+from functools import lru_cache
+
+from luna_desktop.media.extract import extract
+from luna_desktop.media.info import MediaInfo
+
+from .oshash import oshash_file
+
+
+@dataclass(slots=True)
+class FileRecord:
+    """Everything a scan learned about one file, ready for the writer."""
+
+    folder: str
+    filename: str
+    raw_path: bytes | None
+    size: int
+    mtime: float
+    owner: str | None
+    oshash: str | None
+    info: MediaInfo
+
+
+@lru_cache(maxsize=256)
+def owner_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except (KeyError, OverflowError):
+        return str(uid)
+
+
+def read_file(
+    abs_path: bytes,
+    folder: str,
+    filename: str,
+    raw_path: bytes | None,
+    size: int,
+    mtime: float,
+    uid: int,
+) -> FileRecord:
+    """Never raises for a bad file: unreadable or vanished files come back with an error."""
+    record = FileRecord(folder, filename, raw_path, size, mtime, owner_name(uid), None, MediaInfo())
+    try:
+        with open(abs_path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            # Trust the open file over the earlier stat: it may have changed in between.
+            record.size, record.mtime = st.st_size, st.st_mtime
+            record.oshash, head = oshash_file(fh, st.st_size)
+            record.info = extract(fh, abs_path, filename, head)
+    except OSError as exc:
+        record.info.add_error(f"could not read the file: {exc.strerror or exc}")
+    return record

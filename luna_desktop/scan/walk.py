@@ -1,0 +1,102 @@
+"""Walking a drive: one listing per folder, names as exact bytes, never following links.
+
+Bytes paths keep names that are not valid UTF-8 intact. A folder that cannot be read
+is reported in its listing and the walk goes on; symbolic links are never followed, and
+each folder is entered at most once (bind mounts and the like cannot make it loop).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from luna_desktop.catalog.paths import to_text
+
+from .ignore import IgnoreRules
+
+
+@dataclass(slots=True)
+class FoundFile:
+    name: bytes
+    text: str  # display form of the name (escapes for non-UTF-8 bytes)
+    exact: bool  # whether text encodes back to name
+    size: int
+    mtime: float
+    uid: int
+
+
+@dataclass(slots=True)
+class FolderListing:
+    rel: bytes  # relative to the drive root, b"" for the root
+    text: str
+    exact: bool
+    files: list[FoundFile] = field(default_factory=list)
+    error: str | None = None  # the folder could not be read (its old rows stay as they are)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    skipped_links: int = 0
+    ignored: int = 0
+
+
+def walk_drive(
+    root: bytes,
+    rules: IgnoreRules,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Iterator[FolderListing]:
+    """Depth-first, names sorted, so two scans of the same drive visit files in one order."""
+    visited: set[tuple[int, int]] = set()
+    stack: list[bytes] = [b""]
+    while stack and not should_stop():
+        rel = stack.pop()
+        text, exact = to_text(rel)
+        listing = FolderListing(rel=rel, text=text, exact=exact)
+        full = os.path.join(root, rel) if rel else root
+        subfolders: list[bytes] = []
+        try:
+            st = os.stat(full, follow_symlinks=False)
+            key = (st.st_dev, st.st_ino)
+            if key in visited:
+                continue
+            visited.add(key)
+            with os.scandir(full) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            listing.error = _describe(exc)
+            yield listing
+            continue
+
+        for entry in entries:
+            name = entry.name
+            name_text, name_exact = to_text(name)
+            child_rel = os.path.join(rel, name) if rel else name
+            if rules.ignores_name(name_text) or (
+                rules.has_path_patterns and rules.ignores(to_text(child_rel)[0])
+            ):
+                listing.ignored += 1
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                listing.problems.append((to_text(child_rel)[0], _describe(exc)))
+                continue
+            mode = st.st_mode
+            if stat.S_ISLNK(mode):
+                listing.skipped_links += 1
+            elif stat.S_ISDIR(mode):
+                subfolders.append(child_rel)
+            elif stat.S_ISREG(mode):
+                listing.files.append(
+                    FoundFile(name, name_text, name_exact, st.st_size, st.st_mtime, st.st_uid)
+                )
+            # Sockets, FIFOs and devices are not files a curator can work with; opening
+            # a FIFO would even block the scan.
+        yield listing
+        stack.extend(reversed(subfolders))
+
+
+def _describe(exc: OSError) -> str:
+    reason = exc.strerror or exc.__class__.__name__
+    if isinstance(exc, PermissionError):
+        return f"permission denied ({reason})"
+    return reason

@@ -1,0 +1,219 @@
+"""Scan benchmark: Luna's scanner against a bare floor and exiftool, on one synthetic drive.
+
+    uv run python tests/bench/scan_bench.py [--files 10000] [--keep DIR]
+
+Builds a drive of N files by copying the corpus into nested folders, each copy with a
+unique trailer so each has its own hash, then measures in this one run (warm cache):
+  - Luna's first scan into a fresh catalogue, and a rescan with nothing changed;
+  - a floor: walk + stat + oshash in plain Python, no metadata, no database;
+  - `exiftool -fast2 -j -r` over the same tree;
+  - peak RSS of a first scan at N and at 4N files (memory must be flat in N).
+Each scan runs in its own process so its peak RSS is its own. Prints files/s, the
+ratios, and each target with PASS or MISS. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+TARGET_FIRST_VS_EXIFTOOL = 10.0
+TARGET_RESCAN_FPS = 20_000
+TARGET_RSS_GROWTH = 1.25  # peak RSS at 4N over peak RSS at N
+
+
+def corpus_files() -> list[Path]:
+    from tests.corpus import corpus_root
+
+    root = corpus_root()
+    if root is None:
+        sys.exit("scan_bench: the corpus was not found (../shared/corpus or $LUNA_TEST_CORPUS)")
+    return [p for p in sorted(root.rglob("*")) if p.is_file() and p.name != "SOURCES.md"]
+
+
+def build_drive(root: Path, n: int) -> None:
+    """N files in nested folders (year/event/card), 200 files a folder."""
+    sources = [(p.name, p.read_bytes()) for p in corpus_files()]
+    for i in range(n):
+        name, data = sources[i % len(sources)]
+        folder = (
+            root
+            / f"{2000 + i // 20000}"
+            / f"event-{(i // 2000) % 10:02d}"
+            / f"card-{(i // 200) % 10}"
+        )
+        if i % 200 == 0:
+            folder.mkdir(parents=True, exist_ok=True)
+        stem, dot, ext = name.rpartition(".")
+        (folder / f"{stem}-{i:07d}{dot}{ext}").write_bytes(data + b"LUNABENCH%010d" % i)
+
+
+def warm(root: Path) -> None:
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            with open(os.path.join(dirpath, f), "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
+
+
+def child_scan(drive: str, catalog: str) -> None:
+    """Runs in a subprocess: one scan, then its own figures as JSON."""
+    import resource
+
+    from luna_desktop.catalog.database import open_catalog
+    from luna_desktop.scan.pipeline import scan_drive
+
+    open_catalog(catalog)
+    started = time.perf_counter()
+    last = None
+    for progress in scan_drive(drive, "Bench"):
+        last = progress
+    seconds = time.perf_counter() - started
+    assert last is not None and last.state == "completed"
+    print(
+        json.dumps(
+            {
+                "files": last.files_done,
+                "seconds": seconds,
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "errors": last.counts.errors,
+                "added": last.counts.added,
+                "unchanged": last.counts.unchanged,
+            }
+        )
+    )
+
+
+def run_child(drive: Path, catalog: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child-scan", str(drive), str(catalog)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def floor(root: Path) -> tuple[int, float]:
+    """Walk + stat + oshash, the least any scanner must do."""
+    from luna_desktop.scan.oshash import oshash_file
+
+    started = time.perf_counter()
+    count = 0
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            path = os.path.join(dirpath, f)
+            size = os.stat(path).st_size
+            with open(path, "rb") as fh:
+                oshash_file(fh, size)
+            count += 1
+    return count, time.perf_counter() - started
+
+
+def exiftool(root: Path) -> tuple[int, float] | None:
+    if shutil.which("exiftool") is None:
+        return None
+    started = time.perf_counter()
+    out = subprocess.run(
+        ["exiftool", "-fast2", "-j", "-r", str(root)], capture_output=True, check=False
+    )
+    seconds = time.perf_counter() - started
+    return len(json.loads(out.stdout or b"[]")), seconds
+
+
+def line(label: str, fps: float, seconds: float, note: str = "") -> None:
+    note = f", {note}" if note else ""
+    print(f"{label:<28} {fps:>10,.0f} files/s  ({seconds:.2f} s{note})")
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--keep", type=Path, help="build the drives here and keep them")
+    parser.add_argument("--no-memory", action="store_true", help="skip the 4N memory run")
+    parser.add_argument("--child-scan", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_scan:
+        child_scan(*args.child_scan)
+        return
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="luna-bench-"))
+    n = args.files
+    drive = work / f"drive-{n}"
+    if not drive.exists():
+        print(f"building a drive of {n:,} files in {drive} …", flush=True)
+        build_drive(drive, n)
+    warm(drive)
+    print(f"cpus: {os.cpu_count()}  files: {n:,}\n")
+
+    catalog = work / f"catalog-{n}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{catalog}{suffix}").unlink(missing_ok=True)
+    first = run_child(drive, catalog)
+    rescan = run_child(drive, catalog)
+    floor_n, floor_s = floor(drive)
+    et = exiftool(drive)
+
+    first_fps = first["files"] / first["seconds"]
+    rescan_fps = rescan["files"] / rescan["seconds"]
+    floor_fps = floor_n / floor_s
+    line("first scan", first_fps, first["seconds"], f"{first['errors']} files with errors")
+    line("rescan, nothing changed", rescan_fps, rescan["seconds"])
+    line("floor: walk+stat+oshash", floor_fps, floor_s)
+    if et:
+        et_fps = et[0] / et[1]
+        line("exiftool -fast2 -j -r", et_fps, et[1])
+    print()
+    print(f"first scan / floor:    {first_fps / floor_fps:6.2f}x")
+    print(f"rescan / floor:        {rescan_fps / floor_fps:6.2f}x")
+    if et:
+        ratio = first_fps / et_fps
+        target = TARGET_FIRST_VS_EXIFTOOL
+        print(
+            f"first scan / exiftool: {ratio:6.2f}x   target ≥ {target:.0f}x  "
+            f"{verdict(ratio >= target)}"
+        )
+    else:
+        print("first scan / exiftool: exiftool not installed (Debian: libimage-exiftool-perl)")
+    print(
+        f"rescan:                {rescan_fps:8,.0f} files/s  target ≥ {TARGET_RESCAN_FPS:,}  "
+        f"{verdict(rescan_fps >= TARGET_RESCAN_FPS)}"
+    )
+
+    if not args.no_memory:
+        big = work / f"drive-{4 * n}"
+        if not big.exists():
+            print(f"\nbuilding a drive of {4 * n:,} files for the memory check …", flush=True)
+            build_drive(big, 4 * n)
+        big_cat = work / f"catalog-{4 * n}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{big_cat}{suffix}").unlink(missing_ok=True)
+        big_first = run_child(big, big_cat)
+        growth = big_first["rss_mb"] / first["rss_mb"]
+        print(
+            f"peak RSS: {first['rss_mb']:.0f} MB at {n:,} files, {big_first['rss_mb']:.0f} MB at "
+            f"{4 * n:,}: {growth:.2f}x  target ≤ {TARGET_RSS_GROWTH:.2f}x  "
+            f"{verdict(growth <= TARGET_RSS_GROWTH)}"
+        )
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""The `luna` command line, driven as a user would."""
+
+import base64
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from luna_desktop.catalog.database import close_catalog
+from luna_desktop.cli.main import main
+from tests.media_factory import make_jpeg
+
+
+@pytest.fixture
+def cat(tmp_path):
+    path = tmp_path / "cli.sqlite3"
+    yield path
+    close_catalog()
+
+
+@pytest.fixture
+def drive(tmp_path):
+    root = tmp_path / "PHS_copyALL"
+    make_jpeg(root / "Trip" / "a.jpg", keywords=["sea", "boat"], gps=(10.5, 20.25))
+    make_jpeg(root / "Trip" / "b.jpg", color=(1, 1, 1))
+    (root / "readme.txt").write_text("hello")
+    return root
+
+
+def luna(cat, *args):
+    return main(["--catalog", str(cat), *args])
+
+
+def test_scan_prints_a_summary(cat, drive, capsys):
+    assert luna(cat, "scan", str(drive)) == 0
+    out = capsys.readouterr().out
+    assert "as drive 'PHS_copyALL'" in out
+    assert "3 added, 0 changed, 0 unchanged, 0 missing, 0 moved, 0 errors" in out
+    assert luna(cat, "scan", str(drive), "--drive", "PHS_copyALL") == 0
+    assert "0 added, 0 changed, 3 unchanged" in capsys.readouterr().out
+
+
+def test_drives_lists_totals(cat, drive, capsys):
+    luna(cat, "scan", str(drive))
+    capsys.readouterr()
+    assert luna(cat, "drives") == 0
+    out = capsys.readouterr().out
+    assert "PHS_copyALL" in out and str(drive) in out
+    assert luna(cat, "drives", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["files"] == 3 and data["mounted"] is True and data["last_scan"] == "completed"
+
+
+def test_ls_json_has_the_contract_fields(cat, drive, capsys):
+    luna(cat, "scan", str(drive))
+    capsys.readouterr()
+    assert luna(cat, "ls", "PHS_copyALL", "--json") == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(d["path"], d["filename"]) for d in lines] == [
+        ("", "readme.txt"),
+        ("Trip", "a.jpg"),
+        ("Trip", "b.jpg"),
+    ]
+    required = [
+        "uuid",
+        "path",
+        "filename",
+        "size",
+        "mtime",
+        "oshash",
+        "kind",
+        "mime",
+        "width",
+        "height",
+        "orientation",
+        "taken_at",
+        "camera_make",
+        "camera_model",
+        "lat",
+        "lng",
+        "keywords",
+        "duration",
+        "frame_rate",
+        "status",
+        "missing",
+        "error",
+    ]
+    for d in lines:
+        assert set(required) <= set(d)
+    a = lines[1]
+    assert a["kind"] == "image" and a["width"] == 64 and a["taken_at"] == "2019-04-24T10:11:12"
+    assert sorted(a["keywords"]) == ["boat", "sea"]
+    assert a["lat"] == pytest.approx(10.5, abs=1e-4) and a["status"] == "unreviewed"
+    assert a["missing"] is False and a["error"] is None
+    assert a["mtime"].endswith("Z")
+
+    assert luna(cat, "ls", "PHS_copyALL", "Trip") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and out[0].endswith("Trip/a.jpg")
+
+
+def test_show_by_path_uuid_and_drive_path(cat, drive, capsys):
+    luna(cat, "scan", str(drive))
+    capsys.readouterr()
+    assert luna(cat, "show", str(drive / "Trip" / "a.jpg"), "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["filename"] == "a.jpg" and data["camera_model"] == "TestCam 1"
+    assert luna(cat, "show", data["uuid"]) == 0
+    out = capsys.readouterr().out
+    assert "TestCam 1" in out and "sea" in out
+    assert luna(cat, "show", "PHS_copyALL:Trip/b.jpg", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["filename"] == "b.jpg"
+
+
+def test_non_utf8_name_round_trips_through_ls_and_show(cat, tmp_path, capsys):
+    root = tmp_path / "d"
+    root.mkdir()
+    raw = os.path.join(os.fsencode(root), b"\xe9t\xe9.jpg")
+    make_jpeg(root / "x.jpg")
+    os.rename(root / "x.jpg", raw)
+    assert luna(cat, "scan", str(root)) == 0
+    capsys.readouterr()
+    luna(cat, "ls", "d", "--json")
+    data = json.loads(capsys.readouterr().out)
+    assert base64.b64decode(data["raw_path_b64"]) == b"\xe9t\xe9.jpg"
+    assert data["filename"] == "\\xe9t\\xe9.jpg"
+    assert luna(cat, "show", os.fsdecode(raw), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["uuid"] == data["uuid"]
+
+
+def test_bad_arguments_fail_clearly_and_change_nothing(cat, tmp_path, capsys):
+    assert luna(cat, "scan", str(tmp_path / "missing")) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert not cat.exists()
+    (tmp_path / "f.txt").write_text("x")
+    assert luna(cat, "scan", str(tmp_path / "f.txt")) == 1
+    assert "is not a folder" in capsys.readouterr().err
+    assert luna(cat, "ls", "NoSuchDrive") == 1
+    assert "no drive named 'NoSuchDrive'" in capsys.readouterr().err
+    assert luna(cat, "show", "0f0f0f0f-0000-4000-8000-000000000000") == 1
+    assert "not in the catalogue" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        luna(cat, "scan")
+    assert exc.value.code == 2
+
+
+def test_damaged_catalogue_is_reported_and_left_alone(tmp_path, drive, capsys):
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"\x00garbage" * 500)
+    assert main(["--catalog", str(bad), "scan", str(drive)]) == 1
+    err = capsys.readouterr().err
+    assert "damaged or is not a Luna catalogue" in err and err.count("\n") == 1
+    assert bad.read_bytes() == b"\x00garbage" * 500
+
+
+def test_locked_catalogue_is_reported(cat, drive, capsys, monkeypatch):
+    luna(cat, "scan", str(drive))
+    close_catalog()
+    capsys.readouterr()
+    (drive / "new.txt").write_text("new")
+    monkeypatch.setenv("LUNA_LOCK_TIMEOUT", "0.2")
+    holder = sqlite3.connect(cat, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert luna(cat, "scan", str(drive)) == 1
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    err = capsys.readouterr().err
+    assert "locked by another program" in err and err.count("\n") == 1
+    with sqlite3.connect(cat) as con:
+        assert con.execute("SELECT count(*) FROM file_entry").fetchone()[0] == 3
+        assert con.execute("SELECT count(*) FROM scan_run").fetchone()[0] == 1
+
+
+def test_backup_command(cat, drive, tmp_path, capsys):
+    luna(cat, "scan", str(drive))
+    dest = tmp_path / "backup.sqlite3"
+    assert luna(cat, "backup", str(dest)) == 0
+    with sqlite3.connect(dest) as con:
+        assert con.execute("SELECT count(*) FROM file_entry").fetchone()[0] == 3
+    assert luna(cat, "backup", str(dest)) == 1
+    assert "already exists" in capsys.readouterr().err
+
+
+def _without_dac_override(cmd):
+    """Run as root but without the capability that lets root read any folder."""
+    if os.geteuid() != 0:
+        return cmd
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", "--bounding-set", caps, "--inh-caps", caps, "--", *cmd]
+
+
+def test_unreadable_folder_is_reported_and_the_scan_goes_on(cat, drive, tmp_path):
+    locked = drive / "Locked"
+    make_jpeg(locked / "secret.jpg")
+    locked.chmod(0)
+    try:
+        cmd = [
+            sys.executable,
+            "-m",
+            "luna_desktop.cli.main",
+            "--catalog",
+            str(cat),
+            "scan",
+            str(drive),
+        ]
+        done = subprocess.run(
+            _without_dac_override(cmd), capture_output=True, text=True, timeout=120
+        )
+    finally:
+        locked.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    assert "3 added" in done.stdout and "1 errors" in done.stdout
+    assert "problem: Locked: permission denied" in done.stderr
+    with sqlite3.connect(cat) as con:
+        names = {r[0] for r in con.execute("SELECT filename FROM file_entry")}
+        assert names == {"a.jpg", "b.jpg", "readme.txt"}
+    # Readable again: the next scan picks it up, and nothing was marked missing meanwhile.
+    assert luna(cat, "scan", str(drive)) == 0
+    with sqlite3.connect(cat) as con:
+        assert con.execute("SELECT count(*) FROM file_entry WHERE present = 1").fetchone()[0] == 4
+
+
+def test_console_script_is_installed():
+    done = subprocess.run(["luna", "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "scan" in done.stdout and "backup" in done.stdout
