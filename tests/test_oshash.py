@@ -24,9 +24,10 @@ def reference_oshash(data: bytes) -> str:
 )
 def test_oshash_matches_definition(size):
     data = os.urandom(size)
-    digest, head = oshash_file(io.BytesIO(data), size)
+    digest, head, tail = oshash_file(io.BytesIO(data), size)
     assert digest == reference_oshash(data)
     assert head == data[:65536]
+    assert tail == data[-65536:]
 
 
 def test_empty_file_is_all_zeros():

@@ -149,13 +149,22 @@ def test_zero_byte_and_truncated_files_are_catalogued_with_errors(catalog, tmp_p
     (root / "FILE0001.JPG").write_bytes(b"")
     (root / "cut.jpg").write_bytes(good.read_bytes()[:300])
     (root / "noise.mov").write_bytes(os.urandom(5000))
+    data = good.read_bytes()
+    (root / "cut70.jpg").write_bytes(data[: len(data) * 7 // 10])
+    (root / "trailer.jpg").write_bytes(data + b"vendor trailer after the image")
     result = run_scan(root)
-    assert result.state == "completed" and result.counts.added == 4
+    assert result.state == "completed" and result.counts.added == 6
     empty = row("", "FILE0001.JPG")
     assert empty.size == 0 and empty.oshash == "0000000000000000"
+    assert empty.error == "the file is empty (0 bytes)"
     cut = row("", "cut.jpg")
     assert cut.kind == "image" and cut.error
     assert row("", "good.jpg").error is None
+    cut70 = row("", "cut70.jpg")
+    assert (cut70.width, cut70.height) == (300, 200)
+    assert "truncated" in cut70.error
+    assert row("", "trailer.jpg").error is None
+    assert row("", "noise.mov").kind == "other"
 
 
 def test_names_that_are_not_utf8_round_trip(catalog, tmp_path):
@@ -214,11 +223,14 @@ def test_cancel_keeps_what_was_read_and_marks_nothing_missing(catalog, tmp_path)
         make_jpeg(root / f"f{i // 10}" / f"{i}.jpg", color=(i, i, i))
     run_scan(root)
     (root / "f0" / "0.jpg").unlink()
+    # New folders sort before the old ones, so the cancel lands before f0 is walked.
     for i in range(60, 120):
-        make_jpeg(root / f"g{i // 10}" / f"{i}.jpg", color=(i, 0, i))
+        make_jpeg(root / f"a{i // 10}" / f"{i}.jpg", color=(i, 0, i))
     cancel = Cancel()
     states = []
-    for progress in scan_drive(root, "TestDrive", ScanOptions(batch_size=5, workers=1), cancel):
+    for progress in scan_drive(
+        root, "TestDrive", ScanOptions(batch_size=5, workers=1, report_every=0), cancel
+    ):
         states.append(progress.state)
         if progress.counts.added >= 5:
             cancel.set()

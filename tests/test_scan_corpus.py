@@ -93,8 +93,14 @@ def test_broken_files_are_catalogued_with_a_note(scanned):
     _, rows, _ = scanned
     empty = rows["Recovered/FILE0001.JPG"]
     assert empty.size == 0 and empty.oshash == "0000000000000000"
-    truncated = rows["Recovered/Olympus C2040Z.jpg"]
-    assert truncated.kind == "image" and truncated.width == 120
+    assert "empty" in empty.error
+    for name, width in [("Olympus C2040Z.jpg", 120), ("Pentax Optio S4i.jpg", 60)]:
+        truncated = rows[f"Recovered/{name}"]
+        # What could be read is kept, and the note says what is wrong.
+        assert truncated.kind == "image" and truncated.width == width
+        assert "truncated" in truncated.error
+    assert rows["Digital Camera Archive/HP/HP PhotoSmart 735.jpg"].error is None
+    assert rows["2008 Tuscany Trip/DSCN0010.jpg"].error is None
 
 
 def test_rescan_of_corpus_changes_nothing(scanned, corpus):

@@ -6,7 +6,7 @@ import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from peewee import SQL, fn
+from peewee import JOIN, SQL, fn
 
 from .models import Drive, FileEntry, FileTag, ProjectGroup, Tag
 from .paths import relpath_bytes
@@ -47,7 +47,7 @@ def file_query():
         )
         .join(Drive)
         .switch(FileEntry)
-        .join(ProjectGroup, join_type="LEFT OUTER")
+        .join(ProjectGroup, join_type=JOIN.LEFT_OUTER)
     )
 
 

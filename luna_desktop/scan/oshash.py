@@ -10,30 +10,36 @@ from __future__ import annotations
 
 import hashlib
 import os
-import struct
 from typing import BinaryIO
+
+import numpy as np
 
 CHUNK = 65536
 _MASK = (1 << 64) - 1
-_WORDS = struct.Struct(f"<{CHUNK // 8}Q")
 
 
 def _sum_words(data: bytes) -> int:
-    if len(data) == CHUNK:
-        return sum(_WORDS.unpack(data))
-    whole = len(data) // 8
-    return sum(struct.unpack_from(f"<{whole}Q", data)) if whole else 0
+    """Σ of the whole little-endian uint64 words in data, mod 2**64.
+
+    numpy's uint64 sum wraps modulo 2**64 exactly as the definition wants, and is a
+    hundred times faster than summing Python ints: this runs twice per file.
+    """
+    whole = len(data) - len(data) % 8
+    if not whole:
+        return 0
+    return int(np.frombuffer(data, dtype="<u8", count=whole // 8).sum(dtype=np.uint64))
 
 
-def oshash_file(fh: BinaryIO, size: int) -> tuple[str, bytes]:
-    """Return (oshash, head) where head is the first up-to-64 KiB, for type sniffing.
+def oshash_file(fh: BinaryIO, size: int) -> tuple[str, bytes, bytes]:
+    """Return (oshash, head, tail): the first and last up-to-64 KiB, for the media readers.
 
     Reads at most two 64 KiB windows, so the cost is the same for a 10 KB photo and a
-    40 GB video.
+    40 GB video; the windows are handed on so nobody reads them again.
     """
     fh.seek(0)
     head = fh.read(CHUNK)
     total = size + _sum_words(head)
+    tail = head
     if size > CHUNK:
         fh.seek(size - CHUNK)
         tail = fh.read(CHUNK)
@@ -44,7 +50,7 @@ def oshash_file(fh: BinaryIO, size: int) -> tuple[str, bytes]:
         total += _sum_words(head)  # the last window is the first one
     elif len(head) != size:
         raise OSError(f"file changed while reading it (expected {size} bytes, read {len(head)})")
-    return f"{total & _MASK:016x}", head
+    return f"{total & _MASK:016x}", head, tail
 
 
 def oshash_path(path: str | bytes) -> str:

@@ -30,8 +30,6 @@ from .relink import relink_moved_files
 from .walk import FolderListing, walk_drive
 from .writer import CatalogWriter
 
-_REPORT_EVERY = 0.2  # seconds between progress snapshots
-
 
 @dataclass
 class ScanOptions:
@@ -39,6 +37,7 @@ class ScanOptions:
     full: bool = False  # read every file again, even when size and mtime are unchanged
     workers: int = max(2, min(8, (os.cpu_count() or 2) * 2))
     batch_size: int = 500
+    report_every: float = 0.2  # seconds between progress snapshots
 
 
 class Cancel:
@@ -203,7 +202,11 @@ class _Scan:
         if not self.in_flight:
             return
         if block:
-            done, _ = wait(list(self.in_flight), timeout=_REPORT_EVERY, return_when=FIRST_COMPLETED)
+            done, _ = wait(
+                list(self.in_flight),
+                timeout=max(self.options.report_every, 0.05),
+                return_when=FIRST_COMPLETED,
+            )
         else:
             done = [f for f in self.in_flight if f.done()]
         for future in done:
@@ -225,7 +228,7 @@ class _Scan:
     def _collect(self, block: bool) -> Iterator[ScanProgress]:
         self._drain(block)
         now = time.monotonic()
-        if now - self.last_report >= _REPORT_EVERY:
+        if now - self.last_report >= self.options.report_every:
             self.last_report = now
             self._refresh_progress()
             yield self.progress

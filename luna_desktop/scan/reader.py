@@ -51,8 +51,8 @@ def read_file(
             st = os.fstat(fh.fileno())
             # Trust the open file over the earlier stat: it may have changed in between.
             record.size, record.mtime = st.st_size, st.st_mtime
-            record.oshash, head = oshash_file(fh, st.st_size)
-            record.info = extract(fh, abs_path, filename, head)
+            record.oshash, head, tail = oshash_file(fh, st.st_size)
+            record.info = extract(fh, abs_path, filename, head, tail, st.st_size)
     except OSError as exc:
         record.info.add_error(f"could not read the file: {exc.strerror or exc}")
     return record
