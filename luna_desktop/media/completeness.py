@@ -45,14 +45,15 @@ def jpeg_is_truncated(head: bytes, tail: bytes, size: int) -> bool:
     end marker anywhere after the main scan means the image is complete, whatever
     trails it (an Ultra HDR gain map, a motion photo's video, a vendor trailer).
     """
+    if _EOI in tail[-64:].rstrip(b"\x00")[-8:]:
+        return False  # the common case: the marker ends the file
     sos = main_scan_offset(head)
     if sos is None:
         return False  # headers larger than the window: no evidence either way
     tail_start = size - len(tail)
-    search_from = max(sos - tail_start, 0)
-    if _EOI in tail[search_from:]:
+    if tail.find(_EOI, max(sos - tail_start, 0)) >= 0:
         return False
-    if tail_start > len(head) and _EOI in head[sos:]:
+    if tail_start > len(head) and head.find(_EOI, sos) >= 0:
         return False
     # A video appended after the image (motion photos) ends in MP4 boxes, not in FF D9.
     return not any(box in tail for box in (b"moov", b"mdat", b"ftyp"))

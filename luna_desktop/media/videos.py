@@ -1,0 +1,167 @@
+"""Video metadata: libvlc's preparser for streams, the container's header for the rest.
+
+libvlc knows every format VLC plays, but not a container's creation date or location, and
+it reports no picture size for MPEG-TS and a short duration for some AVI files. So
+`read_video` also reads the container header (`containers`) and prefers what the
+container states (the values exiftool reports), using libvlc for what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+import urllib.parse
+from pathlib import Path
+
+from luna_desktop.media import vlc_runtime
+from luna_desktop.media.containers import ContainerInfo, codec_name, read_container
+from luna_desktop.media.info import MediaInfo
+from luna_desktop.media.vlc_runtime import (
+    Track,
+    VlcUnavailableError,
+    media_tracks,
+    parsed_event,
+)
+
+_ORIENTATION = {90: 6, 180: 3, 270: 8}  # degrees clockwise -> EXIF orientation
+_PARSED_DONE, _PARSED_TIMEOUT = 4, 3  # libvlc_media_parsed_status_t
+
+# libvlc preparses one media at a time per instance, so a parse may wait behind others
+# that each get their own timeout; the in-flight count keeps our wait from expiring first.
+_inflight_lock = threading.Lock()
+_inflight = 0
+_GRACE_S = 1.0  # beyond libvlc's own timeout, before we give up on it
+
+
+def read_video(path: bytes | str, info: MediaInfo, timeout_ms: int = 5000) -> None:
+    """Fill duration, size, frame rate, codec, date, place and camera of a video into info.
+
+    Never raises: an unreadable, empty, truncated or corrupt file, a timeout or a missing
+    libvlc adds a message with `info.add_error` and keeps whatever could be read. Safe
+    to call from several threads at once. `path` may be bytes that are not UTF-8.
+    """
+    try:
+        _read_video(path, info, max(1, int(timeout_ms)))
+    except Exception as exc:  # a scan must survive any one file
+        info.add_error(f"video metadata could not be read ({type(exc).__name__}: {exc})")
+
+
+def _read_video(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        info.add_error(f"cannot read the file ({exc.strerror or exc})")
+        return
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block libvlc's only preparser thread
+        info.add_error("not a regular file")
+        return
+    if st.st_size == 0:
+        info.add_error("empty file (0 bytes)")
+        return
+
+    container: ContainerInfo | None = None
+    try:
+        container = read_container(path)
+    except OSError as exc:
+        info.add_error(f"cannot read the file ({exc.strerror or exc})")
+        return
+
+    problems = list(container.problems) if container else []
+    duration_ms, tracks = None, []
+    try:
+        duration_ms, tracks = _parse_with_libvlc(path, timeout_ms)
+        parsed = True
+    except (_ParseError, VlcUnavailableError) as exc:
+        problems.append(str(exc))
+        parsed = False
+
+    _merge(info, container, duration_ms, tracks)
+    readers = (["libvlc"] if parsed else []) + ([container.format] if container else [])
+    if readers:
+        info.extractor = "+".join(filter(None, [info.extractor, *readers]))
+
+    video = next((t for t in tracks if t.kind == "video"), None)
+    if not tracks and not (container and container.streams):
+        problems.append("no audio or video stream found (not a video, or corrupt)")
+    elif not problems and info.duration is None and (video or info.width):
+        problems.append("duration unknown (truncated or corrupt file?)")
+    for problem in problems:
+        info.add_error(problem)
+
+
+def _merge(
+    info: MediaInfo, c: ContainerInfo | None, duration_ms: int | None, tracks: list[Track]
+) -> None:
+    """Container values first (they are what the file states), libvlc's for the gaps."""
+    video = next((t for t in tracks if t.kind == "video"), None)
+    audio = next((t for t in tracks if t.kind == "audio"), None)
+    vlc_fps = None
+    if video and video.frame_rate_num and video.frame_rate_den:
+        vlc_fps = video.frame_rate_num / video.frame_rate_den
+
+    c = c or ContainerInfo("")
+    info.duration = c.duration or (duration_ms / 1000 if duration_ms else None)
+    if c.width and c.height:
+        info.width, info.height = c.width, c.height
+    elif video and video.width and video.height:
+        info.width, info.height = video.width, video.height
+    info.frame_rate = c.frame_rate or vlc_fps
+    info.codec = (codec_name(video.codec) if video else None) or c.codec
+    if audio and codec_name(audio.codec):
+        info.extra["audio_codec"] = codec_name(audio.codec)
+    if c.created:
+        info.taken_at, info.taken_at_raw = c.created, c.created_raw
+    if c.lat is not None and c.lng is not None:
+        info.lat, info.lng = c.lat, c.lng
+        if c.altitude is not None:
+            info.extra["gps_altitude"] = c.altitude
+    info.camera_make = info.camera_make or c.make
+    info.camera_model = info.camera_model or c.model
+    if c.rotation:
+        info.orientation = _ORIENTATION[c.rotation]
+        info.extra["rotation"] = c.rotation
+
+
+class _ParseError(Exception):
+    pass
+
+
+def _mrl(path: bytes | str) -> str:
+    """A file:// MRL. On POSIX the raw bytes are percent-encoded, so names that are not
+    UTF-8 (b'clip_\\xff.mp4' -> file:///…/clip_%FF.mp4) reach the file unchanged."""
+    if os.name == "nt":
+        return Path(os.path.abspath(os.fsdecode(path))).as_uri()
+    return "file://" + urllib.parse.quote(os.path.abspath(os.fsencode(path)))
+
+
+def _parse_with_libvlc(path: bytes | str, timeout_ms: int) -> tuple[int | None, list[Track]]:
+    """(duration in ms or None, streams) from libvlc's preparser; _ParseError if it failed."""
+    global _inflight
+    vlc = vlc_runtime.vlc
+    media = vlc_runtime.get_instance().media_new_location(_mrl(path))
+    if media is None:
+        raise _ParseError("libvlc could not open this path")
+    with _inflight_lock:
+        _inflight += 1
+        queued = _inflight
+    try:
+        with parsed_event(media) as done:
+            if media.parse_with_options(vlc.MediaParseFlag.local, timeout_ms) != 0:
+                raise _ParseError("libvlc refused to parse the file")
+            # libvlc ends each parse itself after timeout_ms; waiting longer only guards
+            # against a preparser stuck in a read that cannot be interrupted.
+            if not done.wait(queued * timeout_ms / 1000 + _GRACE_S):
+                media.parse_stop()
+                done.wait(_GRACE_S)
+        status = media.get_parsed_status().value
+        if status == _PARSED_TIMEOUT or not done.is_set():
+            raise _ParseError(f"libvlc did not finish reading the file within {timeout_ms} ms")
+        if status != _PARSED_DONE:
+            raise _ParseError("libvlc could not open or parse the file")
+        duration = media.get_duration()
+        return (duration if duration > 0 else None), media_tracks(media)
+    finally:
+        with _inflight_lock:
+            _inflight -= 1
+        media.release()
