@@ -57,7 +57,7 @@ def test_rescan_reads_nothing_unchanged(catalog, drive, monkeypatch):
     def must_not_read(*args, **kwargs):
         raise AssertionError("an unchanged file was read again")
 
-    monkeypatch.setattr(pipeline, "read_file", must_not_read)
+    monkeypatch.setattr(pipeline, "read_files", must_not_read)
     result = run_scan(drive)
     assert result.counts.unchanged == 4
     assert result.counts.added == result.counts.changed == result.counts.missing == 0
@@ -229,7 +229,7 @@ def test_cancel_keeps_what_was_read_and_marks_nothing_missing(catalog, tmp_path)
     cancel = Cancel()
     states = []
     for progress in scan_drive(
-        root, "TestDrive", ScanOptions(batch_size=5, workers=1, report_every=0), cancel
+        root, "TestDrive", ScanOptions(batch_size=5, workers=1, task_size=1, report_every=0), cancel
     ):
         states.append(progress.state)
         if progress.counts.added >= 5:

@@ -94,11 +94,15 @@ def test_broken_files_are_catalogued_with_a_note(scanned):
     empty = rows["Recovered/FILE0001.JPG"]
     assert empty.size == 0 and empty.oshash == "0000000000000000"
     assert "empty" in empty.error
+    # Cut short after its main image ended: what is there is a whole picture.
     for name, width in [("Olympus C2040Z.jpg", 120), ("Pentax Optio S4i.jpg", 60)]:
-        truncated = rows[f"Recovered/{name}"]
-        # What could be read is kept, and the note says what is wrong.
-        assert truncated.kind == "image" and truncated.width == width
-        assert "truncated" in truncated.error
+        recovered = rows[f"Recovered/{name}"]
+        assert recovered.kind == "image" and recovered.width == width
+    # The Ultra HDR sample stops inside its primary image: what could be read is kept,
+    # and the note says what is wrong.
+    cut = rows["Phone/DCIM/Camera/ultrahdr.jpg"]
+    assert (cut.width, cut.height) == (1512, 2688) and cut.camera_model == "Pixel 6"
+    assert "truncated" in cut.error
     assert rows["Digital Camera Archive/HP/HP PhotoSmart 735.jpg"].error is None
     assert rows["2008 Tuscany Trip/DSCN0010.jpg"].error is None
 

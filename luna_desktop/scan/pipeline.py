@@ -9,11 +9,19 @@ rows are held at a time.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +33,7 @@ from luna_desktop.catalog.paths import join_folder
 from .drive_identity import identify_drive
 from .ignore import IgnoreRules
 from .progress import ScanCounts, ScanError, ScanProgress
-from .reader import FileRecord, read_file
+from .reader import FileJob, FileRecord, read_files
 from .relink import relink_moved_files
 from .walk import FolderListing, walk_drive
 from .writer import CatalogWriter
@@ -35,7 +43,13 @@ from .writer import CatalogWriter
 class ScanOptions:
     ignore: list[str] = field(default_factory=list)
     full: bool = False  # read every file again, even when size and mtime are unchanged
-    workers: int = max(2, min(8, (os.cpu_count() or 2) * 2))
+    # Reading metadata is mostly Python (exifread) and so bound by the GIL: a big scan
+    # reads in worker processes, one per core. The first files go to threads, so a small
+    # folder is done before a process pool would even have started.
+    workers: int = max(2, min(8, os.cpu_count() or 2))
+    processes: bool = True
+    process_after: int = 256  # files read on threads before the process pool is used
+    task_size: int = 16  # files per task handed to a worker
     batch_size: int = 500
     report_every: float = 0.2  # seconds between progress snapshots
 
@@ -100,24 +114,36 @@ class _Scan:
         self.unreadable: list[str] = []
         self.started = time.monotonic()
         self.last_report = 0.0
-        # file id (None for new files) for each file being read on the pool
-        self.in_flight: dict[Future[FileRecord], int | None] = {}
+        # each task on a pool, with the catalogue ids (None for new files) of its files
+        self.in_flight: dict[Future[list[FileRecord]], list[int | None]] = {}
+        self.task: list[FileJob] = []
+        self.submitted = 0
+        self.threads: ThreadPoolExecutor | None = None
+        self.processes: ProcessPoolExecutor | None = None
 
     def run(self) -> Iterator[ScanProgress]:
         counter = threading.Thread(target=self._count_files, name="luna-scan-count", daemon=True)
         counter.start()
         state = "failed"
+        # What a scan writes can always be read again from the drive, so its batches
+        # need not wait for the disk (WAL with NORMAL stays consistent after a power
+        # cut and may only lose the last batches). Curators' saves keep FULL.
+        DB.execute_sql("PRAGMA synchronous=NORMAL")
         try:
-            with ThreadPoolExecutor(self.options.workers, thread_name_prefix="luna-scan") as pool:
+            try:
                 for listing in walk_drive(self.root, self.rules, self.cancel.is_set):
-                    self._diff_folder(listing, pool)
+                    self._diff_folder(listing)
                     yield from self._collect(block=False)
+                self._submit_task()
                 while self.in_flight and not self.cancel.is_set():
                     yield from self._collect(block=True)
                 if self.cancel.is_set():
                     for future in self.in_flight:
                         future.cancel()
-                    yield from self._collect(block=False)
+                    while self.in_flight:  # tasks already running finish; keep their work
+                        self._drain(block=True)
+            finally:
+                self._shutdown_pools()
             self.writer.flush()
             if self.cancel.is_set():
                 state = "cancelled"
@@ -129,13 +155,14 @@ class _Scan:
             if state == "failed":
                 self._flush_quietly()
             self._close_run(state)
+            DB.execute_sql("PRAGMA synchronous=FULL")
         self.progress.state = state
         self._refresh_progress()
         yield self.progress
 
     # -- walking and diffing ------------------------------------------------------
 
-    def _diff_folder(self, listing: FolderListing, pool: ThreadPoolExecutor) -> None:
+    def _diff_folder(self, listing: FolderListing) -> None:
         self.counts.ignored += listing.ignored
         self.counts.skipped_links += listing.skipped_links
         for path, message in listing.problems:
@@ -170,24 +197,52 @@ class _Scan:
                 file_id = None
             rel = os.path.join(listing.rel, found.name) if listing.rel else found.name
             raw = None if (listing.exact and found.exact) else rel
-            future = pool.submit(
-                read_file,
-                os.path.join(self.root, rel),
-                listing.text,
-                found.text,
-                raw,
-                found.size,
-                found.mtime,
-                found.uid,
+            self.task.append(
+                FileJob(
+                    os.path.join(self.root, rel),
+                    listing.text,
+                    found.text,
+                    raw,
+                    found.size,
+                    found.mtime,
+                    found.uid,
+                    file_id,
+                )
             )
-            self.in_flight[future] = file_id
             self.progress.current = join_folder(listing.text, found.text)
-            while len(self.in_flight) >= self.options.workers * 8:
-                self._drain(block=True)
+            if len(self.task) >= self.options.task_size:
+                self._submit_task()
         gone = [row[0] for name, row in known.items() if row[3] and name not in problem_names]
         if gone:
             self.counts.missing += len(gone)
             self.writer.mark_missing(gone)
+
+    def _submit_task(self) -> None:
+        if not self.task:
+            return
+        # Deep enough that workers keep busy while the writer commits a batch.
+        while len(self.in_flight) >= self.options.workers * 16:
+            self._drain(block=True)
+        jobs, self.task = self.task, []
+        future = self._pool().submit(read_files, jobs)
+        self.submitted += len(jobs)
+        self.in_flight[future] = [j.file_id for j in jobs]
+
+    def _pool(self) -> Executor:
+        if self.options.processes and self.submitted >= self.options.process_after:
+            if self.processes is None:
+                self.processes = ProcessPoolExecutor(
+                    self.options.workers, mp_context=_worker_context()
+                )
+            return self.processes
+        if self.threads is None:
+            self.threads = ThreadPoolExecutor(self.options.workers, thread_name_prefix="luna-scan")
+        return self.threads
+
+    def _shutdown_pools(self) -> None:
+        for pool in (self.threads, self.processes):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
     def _count_files(self) -> None:
         total = 0
@@ -210,20 +265,20 @@ class _Scan:
         else:
             done = [f for f in self.in_flight if f.done()]
         for future in done:
-            file_id = self.in_flight.pop(future)
+            file_ids = self.in_flight.pop(future)
             if future.cancelled():
                 continue
-            record = future.result()
-            self.progress.files_done += 1
-            self.progress.bytes_done += record.size
-            if record.info.error:
-                self.counts.errors += 1
-            if file_id is None:
-                self.counts.added += 1
-                self.writer.add_new(record)
-            else:
-                self.counts.changed += 1
-                self.writer.add_changed(file_id, record)
+            for file_id, record in zip(file_ids, future.result(), strict=True):
+                self.progress.files_done += 1
+                self.progress.bytes_done += record.size
+                if record.info.error:
+                    self.counts.errors += 1
+                if file_id is None:
+                    self.counts.added += 1
+                    self.writer.add_new(record)
+                else:
+                    self.counts.changed += 1
+                    self.writer.add_changed(file_id, record)
 
     def _collect(self, block: bool) -> Iterator[ScanProgress]:
         self._drain(block)
@@ -292,6 +347,21 @@ class _Scan:
             counts=self.counts.as_dict(),
             problems=[{"path": p, "error": m} for p, m in self.progress.problems[:1000]],
         ).where(ScanRun.id == self.run_row.id).execute()
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start: never a plain fork of this process.
+
+    Forking a process that runs threads (Qt's, libvlc's, this scan's) can deadlock the
+    child. A fork server is a fresh, single-threaded process that imports the readers
+    once and forks each worker from itself, so workers start in milliseconds; where
+    there is none (Windows, macOS), each worker is spawned.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["luna_desktop.scan.reader"])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _under_any(folder: str, parents: list[str]) -> bool:

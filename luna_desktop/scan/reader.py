@@ -27,6 +27,20 @@ class FileRecord:
     info: MediaInfo
 
 
+@dataclass(slots=True)
+class FileJob:
+    """One file to read, as the walk found it; small and picklable for worker processes."""
+
+    abs_path: bytes
+    folder: str
+    filename: str
+    raw_path: bytes | None
+    size: int
+    mtime: float
+    uid: int
+    file_id: int | None  # the catalogue row to update, None for a new file
+
+
 @lru_cache(maxsize=256)
 def owner_name(uid: int) -> str:
     try:
@@ -56,3 +70,11 @@ def read_file(
     except OSError as exc:
         record.info.add_error(f"could not read the file: {exc.strerror or exc}")
     return record
+
+
+def read_files(jobs: list[FileJob]) -> list[FileRecord]:
+    """A batch of files: one task per batch keeps the cost of handing work to a pool low."""
+    return [
+        read_file(j.abs_path, j.folder, j.filename, j.raw_path, j.size, j.mtime, j.uid)
+        for j in jobs
+    ]

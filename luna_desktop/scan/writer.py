@@ -7,14 +7,39 @@ a consistent catalogue behind. It never touches curation fields.
 
 from __future__ import annotations
 
-from peewee import chunked
+from peewee import chunked, fn
 
+from luna_desktop.catalog.jsonfield import JSONField
 from luna_desktop.catalog.models import DB, FileEntry, FileTag, Tag, new_uuid, utcnow
 
 from .reader import FileRecord
 
-# Rows per INSERT statement, kept under SQLite's bound-variable limit.
-_INSERT_CHUNK = 200
+
+class _PreparedInsert:
+    """INSERT INTO file_entry for every column, with each field's own value conversion."""
+
+    def __init__(self) -> None:
+        fields = FileEntry._meta.sorted_fields
+        columns = ", ".join(f'"{f.column_name}"' for f in fields)
+        marks = ", ".join("?" for _ in fields)
+        self.sql = f'INSERT INTO "{FileEntry._meta.table_name}" ({columns}) VALUES ({marks})'
+        # Only JSON columns need the field's own conversion; for the rest the values a
+        # scan produces (str, int, float, bool, datetime, None) are what sqlite3 takes.
+        self.columns = [
+            (f.name, f.default, f.db_value if isinstance(f, JSONField) else None) for f in fields
+        ]
+
+    def values(self, row: dict) -> tuple:
+        out = []
+        for name, default, convert in self.columns:
+            value = row.get(name, default)
+            if value is default and callable(default):
+                value = default()
+            out.append(convert(value) if convert else value)
+        return tuple(out)
+
+
+_INSERT = _PreparedInsert()
 
 
 def file_fields(record: FileRecord) -> dict:
@@ -92,9 +117,17 @@ class CatalogWriter:
     def flush(self) -> None:
         if not self.pending:
             return
-        with DB.atomic():
-            self._write_new()
-            self._write_changed()
+        # IMMEDIATE takes the write lock up front, so the ids handed out in _write_new
+        # cannot be taken by another writer in between.
+        with DB.atomic(lock_type="IMMEDIATE"):
+            keyword_rows = self._write_new()
+            keyword_rows += self._write_changed()
+            if keyword_rows:
+                DB.obj.connection().executemany(
+                    'INSERT OR IGNORE INTO "file_tag" ("file_id", "tag_id", "source") '
+                    "VALUES (?, ?, 'keyword')",
+                    keyword_rows,
+                )
             now = utcnow()
             for ids in chunked(self._present_again, 500):
                 FileEntry.update(present=True, missing_since=None).where(
@@ -109,11 +142,18 @@ class CatalogWriter:
         self._present_again.clear()
         self._missing.clear()
 
-    def _write_new(self) -> None:
+    def _write_new(self) -> list[tuple[int, int]]:
+        """Insert the new rows; returns their (file id, tag id) keyword pairs."""
+        if not self._new:
+            return []
+        # Ids are given here rather than read back, so keywords need no lookups.
+        next_id = (FileEntry.select(fn.MAX(FileEntry.id)).scalar() or 0) + 1
         rows = []
-        for record in self._new:
+        keyword_rows: list[tuple[int, int]] = []
+        for file_id, record in enumerate(self._new, start=next_id):
             row = file_fields(record)
             row.update(
+                id=file_id,
                 uuid=new_uuid(),
                 drive=self.drive_id,
                 folder=record.folder,
@@ -121,46 +161,26 @@ class CatalogWriter:
                 raw_path=record.raw_path,
                 added_scan=self.scan_id,
             )
-            rows.append(row)
-        for chunk in chunked(rows, _INSERT_CHUNK):
-            FileEntry.insert_many(chunk).execute()
-        with_keywords = [r for r in self._new if r.info.keywords]
-        if with_keywords:
-            ids = self._ids_of(with_keywords)
-            for record in with_keywords:
-                self._set_keywords(ids[(record.folder, record.filename)], record.info.keywords)
+            rows.append(_INSERT.values(row))
+            keyword_rows += self._keyword_rows(file_id, record.info.keywords)
+        # One prepared statement for the batch: building the SQL through the ORM costs
+        # a third of a millisecond a row, more than reading the file's metadata.
+        DB.obj.connection().executemany(_INSERT.sql, rows)
+        return keyword_rows
 
-    def _write_changed(self) -> None:
+    def _write_changed(self) -> list[tuple[int, int]]:
+        keyword_rows: list[tuple[int, int]] = []
         for file_id, record in self._changed:
             FileEntry.update(**file_fields(record)).where(FileEntry.id == file_id).execute()
             FileTag.delete().where(
                 (FileTag.file == file_id) & (FileTag.source == "keyword")
             ).execute()
-            if record.info.keywords:
-                self._set_keywords(file_id, record.info.keywords)
+            keyword_rows += self._keyword_rows(file_id, record.info.keywords)
+        return keyword_rows
 
-    def _ids_of(self, records: list[FileRecord]) -> dict[tuple[str, str], int]:
-        ids: dict[tuple[str, str], int] = {}
-        by_folder: dict[str, list[str]] = {}
-        for r in records:
-            by_folder.setdefault(r.folder, []).append(r.filename)
-        for folder, names in by_folder.items():
-            query = FileEntry.select(FileEntry.id, FileEntry.filename).where(
-                (FileEntry.drive == self.drive_id)
-                & (FileEntry.folder == folder)
-                & FileEntry.filename.in_(names)
-            )
-            for row in query.tuples():
-                ids[(folder, row[1])] = row[0]
-        return ids
-
-    def _set_keywords(self, file_id: int, keywords: list[str]) -> None:
-        rows = [
-            {"file": file_id, "tag": self._tag_id(k), "source": "keyword"}
-            for k in dict.fromkeys(k.strip() for k in keywords if k and k.strip())
-        ]
-        if rows:
-            FileTag.insert_many(rows).on_conflict_ignore().execute()
+    def _keyword_rows(self, file_id: int, keywords: list[str]) -> list[tuple[int, int]]:
+        names = dict.fromkeys(k.strip() for k in keywords if k and k.strip())
+        return [(file_id, self._tag_id(name)) for name in names]
 
     def _tag_id(self, name: str) -> int:
         tag_id = self._tag_ids.get(name)
