@@ -14,6 +14,7 @@ from .migrations import migrate
 from .models import DB
 
 APP_NAME = "luna-desktop"
+CACHE_KIB = -64_000  # SQLite page cache per connection (negative: in KiB)
 
 
 def default_catalog_path() -> Path:
@@ -37,7 +38,7 @@ def _pragmas() -> dict:
         # FULL: a curator's committed save survives a power cut; scans commit in
         # batches, so the extra fsync per commit costs little.
         "synchronous": "full",
-        "cache_size": -64_000,
+        "cache_size": CACHE_KIB,
         "temp_store": "memory",
     }
 

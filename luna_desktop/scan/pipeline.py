@@ -27,6 +27,7 @@ from pathlib import Path
 
 from peewee import fn
 
+from luna_desktop.catalog.database import CACHE_KIB
 from luna_desktop.catalog.models import DB, Drive, FileEntry, ScanRun, utcnow
 from luna_desktop.catalog.paths import join_folder
 
@@ -37,6 +38,9 @@ from .reader import FileJob, FileRecord, read_files
 from .relink import relink_moved_files
 from .walk import FolderListing, walk_drive
 from .writer import CatalogWriter
+
+
+_SCAN_CACHE_KIB = -16_000  # negative: KiB, as SQLite's cache_size pragma takes it
 
 
 @dataclass
@@ -127,8 +131,10 @@ class _Scan:
         state = "failed"
         # What a scan writes can always be read again from the drive, so its batches
         # need not wait for the disk (WAL with NORMAL stays consistent after a power
-        # cut and may only lose the last batches). Curators' saves keep FULL.
+        # cut and may only lose the last batches). Curators' saves keep FULL. A scan
+        # touches each page once, so a small page cache keeps its memory flat.
         DB.execute_sql("PRAGMA synchronous=NORMAL")
+        DB.execute_sql(f"PRAGMA cache_size={_SCAN_CACHE_KIB}")
         try:
             try:
                 for listing in walk_drive(self.root, self.rules, self.cancel.is_set):
@@ -156,6 +162,7 @@ class _Scan:
                 self._flush_quietly()
             self._close_run(state)
             DB.execute_sql("PRAGMA synchronous=FULL")
+            DB.execute_sql(f"PRAGMA cache_size={CACHE_KIB}")
         self.progress.state = state
         self._refresh_progress()
         yield self.progress
