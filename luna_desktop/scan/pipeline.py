@@ -39,7 +39,6 @@ from .relink import relink_moved_files
 from .walk import FolderListing, walk_drive
 from .writer import CatalogWriter
 
-
 _SCAN_CACHE_KIB = -16_000  # negative: KiB, as SQLite's cache_size pragma takes it
 
 
