@@ -1,0 +1,233 @@
+"""Preferences: who is curating, what scans skip, the theme, where the catalogue lives.
+
+Nothing is written until OK. The theme is previewed live while the dialog is open and put
+back on Cancel, so trying a theme costs nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from luna_desktop.catalog.database import default_catalog_path
+
+from .settings import Settings
+from .theme import THEMES, apply_theme
+
+IGNORE_HELP = (
+    "Names or relative paths to skip when scanning, e.g. *.xmp or Clients/*/Proxies. "
+    "System litter (.DS_Store, Thumbs.db…) is always skipped."
+)
+CURATOR_REQUIRED = "A curator name is required: it is recorded with every review."
+CATALOG_IS_FOLDER = "That is a folder: add a file name, e.g. catalog.sqlite3."
+RESTART_NOTE = "Takes effect the next time Luna starts."
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self._settings = settings
+        self._original = {
+            "curator_name": settings.curator_name,
+            "ignore_patterns": settings.ignore_patterns,
+            "theme": settings.theme,
+            "catalog_path": settings.catalog_path,
+        }
+        self._changes: set[str] = set()
+        self._previewed = False
+
+        self.curator_edit = QLineEdit(self._original["curator_name"])
+        self.curator_hint = _hint(CURATOR_REQUIRED, muted=False)
+
+        self.ignore_edit = _PatternsEdit("\n".join(self._original["ignore_patterns"]))
+        self.ignore_edit.setTabChangesFocus(True)  # Tab must move on, not insert a tab
+        self.ignore_edit.setPlaceholderText("*.xmp\nClients/*/Proxies")
+        ignore_help = _hint(IGNORE_HELP)
+
+        self.theme_combo = QComboBox()
+        for key in THEMES:
+            self.theme_combo.addItem(key.capitalize(), key)
+        self.theme_combo.setCurrentIndex(THEMES.index(self._original["theme"]))
+
+        self.catalog_edit = QLineEdit(self._original["catalog_path"] or "")
+        self.catalog_edit.setPlaceholderText(str(default_catalog_path()))
+        self.catalog_edit.setClearButtonEnabled(True)
+        self.choose_button = QPushButton("C&hoose…")
+        self.choose_button.setAutoDefault(False)  # Enter in the dialog means OK, never this
+        self.catalog_hint = _hint(CATALOG_IS_FOLDER, muted=False)
+        catalog_row = QHBoxLayout()
+        catalog_row.addWidget(self.catalog_edit, 1)
+        catalog_row.addWidget(self.choose_button)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setDefault(True)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        _add_row(form, "&Curator name:", self.curator_edit, self.curator_hint)
+        _add_row(form, "&Ignore patterns:", self.ignore_edit, ignore_help)
+        _add_row(form, "&Theme:", self.theme_combo)
+        _add_row(
+            form,
+            "Catalogue &location:",
+            catalog_row,
+            self.catalog_hint,
+            _hint(RESTART_NOTE),
+            buddy=self.catalog_edit,
+        )
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addSpacing(8)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(600)
+
+        self.curator_edit.textChanged.connect(self._validate)
+        self.catalog_edit.textChanged.connect(self._validate)
+        self.theme_combo.currentIndexChanged.connect(self._preview_theme)
+        self.choose_button.clicked.connect(self._choose_catalog)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self._validate()
+
+    def accepted_changes(self) -> set[str]:
+        """Names of the settings that OK changed; empty before OK and after Cancel."""
+        return set(self._changes)
+
+    # -- values as edited -----------------------------------------------------------------
+
+    def _values(self) -> dict[str, object]:
+        catalog = self.catalog_edit.text().strip()
+        return {
+            "curator_name": self.curator_edit.text().strip(),
+            "ignore_patterns": [
+                line.strip() for line in self.ignore_edit.toPlainText().splitlines() if line.strip()
+            ],
+            "theme": self.theme_combo.currentData(),
+            "catalog_path": str(Path(catalog).expanduser()) if catalog else None,
+        }
+
+    def _validate(self) -> None:
+        no_curator = not self.curator_edit.text().strip()
+        catalog = self.catalog_edit.text().strip()
+        catalog_is_folder = bool(catalog) and Path(catalog).expanduser().is_dir()
+        self.curator_hint.setVisible(no_curator)
+        self.catalog_hint.setVisible(catalog_is_folder)
+        self.ok_button.setEnabled(not (no_curator or catalog_is_folder))
+
+    # -- actions --------------------------------------------------------------------------
+
+    def _preview_theme(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, self.theme_combo.currentData())
+            self._previewed = True
+
+    def _choose_catalog(self) -> None:
+        start = self.catalog_edit.text().strip() or str(default_catalog_path())
+        # Choosing an existing catalogue (to open it) is the usual case, so no overwrite prompt.
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Catalogue location",
+            start,
+            "Luna catalogue (*.sqlite3);;All files (*)",
+            options=QFileDialog.Option.DontConfirmOverwrite,
+        )
+        if path:
+            self.catalog_edit.setText(path)
+
+    def accept(self) -> None:
+        if not self.ok_button.isEnabled():
+            return
+        values = self._values()
+        self._changes = {key for key, value in values.items() if value != self._original[key]}
+        for key in self._changes:
+            setattr(self._settings, key, values[key])
+        self._settings.sync()
+        super().accept()
+
+    def reject(self) -> None:
+        self._changes = set()
+        if self._previewed:
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                apply_theme(app, self._original["theme"])
+            self._previewed = False
+        super().reject()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Ctrl+Enter accepts from anywhere, even the patterns box where Enter starts a new
+        # line; it matches Ctrl+Enter = save in the main window.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class _PatternsEdit(QPlainTextEdit):
+    """Six lines tall to begin with (Qt's default is a tall box), growing with the dialog."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        margins = self.contentsMargins()
+        lines = self.fontMetrics().lineSpacing() * 6
+        hint.setHeight(lines + margins.top() + margins.bottom() + 2 * self.frameWidth())
+        return hint
+
+
+def _hint(text: str, *, muted: bool = True) -> QLabel:
+    """Small explanatory text under a field; muted unless it says why OK is disabled."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    if muted:
+        # A palette role rather than a fixed colour, so it follows theme switches.
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 0.92)
+    label.setFont(font)
+    return label
+
+
+def _add_row(
+    form: QFormLayout,
+    text: str,
+    field: QWidget | QLayout,
+    *hints: QLabel,
+    buddy: QWidget | None = None,
+) -> None:
+    """A labelled row with hints stacked under the field; the label's mnemonic focuses it."""
+    column = QVBoxLayout()
+    column.setSpacing(4)
+    if isinstance(field, QWidget):
+        column.addWidget(field)
+    else:
+        column.addLayout(field)
+    for hint in hints:
+        column.addWidget(hint)
+    label = QLabel(text)
+    label.setBuddy(buddy or field)
+    form.addRow(label, column)
