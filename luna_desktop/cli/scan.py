@@ -86,21 +86,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def summary(p: ScanProgress, path: str) -> str:
-    c = p.counts
     verb = "Scanned" if p.state == "completed" else "Scan cancelled:"
     rate = f"{p.rate:,.0f} files/s" if p.elapsed > 0 else ""
-    parts = [
-        f"{c.added} added",
-        f"{c.changed} changed",
-        f"{c.unchanged} unchanged",
-        f"{c.missing} missing",
-        f"{c.moved} moved",
-        f"{c.errors} errors",
-    ]
-    if c.reappeared:
-        parts.append(f"{c.reappeared} back from missing")
-    if c.ignored:
-        parts.append(f"{c.ignored} ignored")
-    if c.skipped_links:
-        parts.append(f"{c.skipped_links} links not followed")
-    return f"{verb} {path} as drive {p.drive!r} in {p.elapsed:.1f} s ({rate}): " + ", ".join(parts)
+    return f"{verb} {path} as drive {p.drive!r} in {p.elapsed:.1f} s ({rate}): {p.summary()}"

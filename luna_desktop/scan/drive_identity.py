@@ -122,6 +122,24 @@ def unique_drive_name(base: str) -> str:
     return name
 
 
+def recognise_drive(root: Path) -> tuple[Drive | None, str]:
+    """Which known drive a folder is, without writing anything, and a suggested name.
+
+    For the window's "name this drive" question: a known drive suggests its own name,
+    a new one its volume label or folder name.
+    """
+    volume = volume_of(root)
+    drive = None
+    if volume and volume.uuid:
+        drive = Drive.get_or_none(Drive.volume_uuid == volume.uuid)
+    if drive is None:
+        drive = match_fingerprint(sample_files(os.fsencode(root)))
+    if drive is not None:
+        return drive, drive.name
+    base = (volume.label if volume and volume.label else None) or root.name or "root"
+    return None, unique_drive_name(base)
+
+
 def identify_drive(root: Path, name: str | None = None) -> tuple[Drive, bool]:
     """Find or create the Drive for a folder: (drive, created). Call inside a transaction."""
     volume = volume_of(root)

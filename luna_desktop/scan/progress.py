@@ -44,6 +44,25 @@ class ScanProgress:
     def rate(self) -> float:
         return self.files_done / self.elapsed if self.elapsed > 0 else 0.0
 
+    def summary(self) -> str:
+        """One line a person reads at the end: what the scan did."""
+        c = self.counts
+        parts = [
+            f"{c.added:,} added",
+            f"{c.changed:,} changed",
+            f"{c.unchanged:,} unchanged",
+            f"{c.missing:,} missing",
+            f"{c.moved:,} moved",
+            f"{c.errors:,} errors",
+        ]
+        if c.reappeared:
+            parts.append(f"{c.reappeared:,} back from missing")
+        if c.ignored:
+            parts.append(f"{c.ignored:,} ignored")
+        if c.skipped_links:
+            parts.append(f"{c.skipped_links:,} links not followed")
+        return ", ".join(parts)
+
     @property
     def eta(self) -> float | None:
         """Seconds left, when the total is known and the scan has a rate."""

@@ -1,0 +1,163 @@
+"""The one action registry: every command, its text, its keys and where they work.
+
+Single-letter keys (j, k, u, t, n, 1–6, ?) act only while the tree or the preview has
+focus, so that typing in a text field types; Ctrl keys and F1 work everywhere. The
+window builds each QAction once from this table; no widget creates its own shortcut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, auto
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from luna_desktop.catalog.status import Status
+
+
+class Scope(Enum):
+    WINDOW = auto()  # anywhere in the window
+    BROWSE = auto()  # when the tree or the preview has focus
+    FORM = auto()  # when focus is in the metadata form
+
+
+class ActionId(Enum):
+    SAVE = auto()
+    SAVE_AND_NEXT = auto()
+    DISCARD_EDITS = auto()
+    NEXT_FILE = auto()
+    PREVIOUS_FILE = auto()
+    NEXT_UNREVIEWED = auto()
+    FOCUS_TITLE = auto()
+    FOCUS_NOTES = auto()
+    FOCUS_TREE = auto()
+    FOCUS_SEARCH = auto()
+    STATUS_1 = auto()
+    STATUS_2 = auto()
+    STATUS_3 = auto()
+    STATUS_4 = auto()
+    STATUS_5 = auto()
+    STATUS_6 = auto()
+    TOGGLE_ZOOM = auto()
+    ADD_DRIVE = auto()
+    CANCEL_SCAN = auto()
+    PREFERENCES = auto()
+    SHORTCUTS = auto()
+    QUIT = auto()
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    text: str
+    keys: tuple[str, ...]
+    scope: Scope
+    tip: str = ""
+
+
+SPECS: dict[ActionId, ActionSpec] = {
+    ActionId.SAVE: ActionSpec("&Save", ("Ctrl+S",), Scope.WINDOW, "Save the form"),
+    ActionId.SAVE_AND_NEXT: ActionSpec(
+        "Save and &Next",
+        ("Ctrl+Return", "Ctrl+Enter"),
+        Scope.WINDOW,
+        "Save and go to the next file in the folder",
+    ),
+    ActionId.DISCARD_EDITS: ActionSpec(
+        "&Discard Edits", ("Esc",), Scope.FORM, "Put the form back as it was saved"
+    ),
+    ActionId.NEXT_FILE: ActionSpec("Next File", ("J",), Scope.BROWSE, "Next file in the folder"),
+    ActionId.PREVIOUS_FILE: ActionSpec(
+        "Previous File", ("K",), Scope.BROWSE, "Previous file in the folder"
+    ),
+    ActionId.NEXT_UNREVIEWED: ActionSpec(
+        "Next &Unreviewed", ("U",), Scope.BROWSE, "Next unreviewed file on this drive"
+    ),
+    ActionId.FOCUS_TITLE: ActionSpec("Edit &Title", ("T",), Scope.BROWSE, "Type the title"),
+    ActionId.FOCUS_NOTES: ActionSpec("Edit N&otes", ("N",), Scope.BROWSE, "Type notes"),
+    ActionId.FOCUS_TREE: ActionSpec(
+        "Go to the &Tree", ("Ctrl+1",), Scope.WINDOW, "Move the focus to the file tree"
+    ),
+    ActionId.FOCUS_SEARCH: ActionSpec(
+        "&Find…", ("Ctrl+F",), Scope.WINDOW, "Search filenames, paths, titles, oshash and tags"
+    ),
+    ActionId.TOGGLE_ZOOM: ActionSpec(
+        "&Zoom to 100 %", ("Z",), Scope.BROWSE, "Toggle between fit and 100 %"
+    ),
+    ActionId.ADD_DRIVE: ActionSpec(
+        "&Add Drive…", ("Ctrl+O",), Scope.WINDOW, "Catalogue a drive or folder"
+    ),
+    ActionId.CANCEL_SCAN: ActionSpec("Cancel Scan", (), Scope.WINDOW, "Stop the running scan"),
+    ActionId.PREFERENCES: ActionSpec(
+        "&Preferences…", ("Ctrl+,",), Scope.WINDOW, "Curator name, theme, ignore patterns"
+    ),
+    ActionId.SHORTCUTS: ActionSpec(
+        "&Keyboard Shortcuts", ("F1", "?"), Scope.WINDOW, "Show every key"
+    ),
+    ActionId.QUIT: ActionSpec("&Quit", ("Ctrl+Q",), Scope.WINDOW),
+}
+
+for _status in Status:
+    SPECS[ActionId[f"STATUS_{int(_status)}"]] = ActionSpec(
+        f"Status: {_status.label}",
+        (str(int(_status)),),
+        Scope.BROWSE,
+        f"Set the status to {_status.label}",
+    )
+
+# "?" is a plain character: like the other single keys it must not fire while typing.
+_BROWSE_ONLY_KEYS = {"?"}
+
+
+def build_actions(parent: QWidget) -> dict[ActionId, QAction]:
+    actions: dict[ActionId, QAction] = {}
+    for action_id, spec in SPECS.items():
+        action = QAction(spec.text, parent)
+        action.setObjectName(action_id.name.lower())
+        action.setShortcuts([QKeySequence(k) for k in spec.keys if k not in _BROWSE_ONLY_KEYS])
+        if spec.tip:
+            action.setStatusTip(spec.tip)
+            action.setToolTip(f"{spec.tip} ({', '.join(spec.keys)})" if spec.keys else spec.tip)
+        if spec.scope is Scope.WINDOW:
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        else:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        actions[action_id] = action
+    return actions
+
+
+def attach(actions: dict[ActionId, QAction], scope: Scope, *widgets: QWidget) -> None:
+    """Make the scope's keys live while focus is in one of these widgets."""
+    for action_id, spec in SPECS.items():
+        if spec.scope is scope:
+            for widget in widgets:
+                widget.addAction(actions[action_id])
+
+
+def browse_only_shortcut(
+    actions: dict[ActionId, QAction], action_id: ActionId, key: str
+) -> QAction:
+    """A second, browse-scoped action for a plain key of a window-wide command (F1 / ?)."""
+    twin = QAction(actions[action_id].text(), actions[action_id].parent())
+    twin.setShortcut(QKeySequence(key))
+    twin.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    twin.triggered.connect(actions[action_id].trigger)
+    return twin
+
+
+def shortcut_rows() -> list[tuple[str, str, str]]:
+    """(keys, command, where) for the Keyboard shortcuts sheet."""
+    where = {
+        Scope.WINDOW: "anywhere",
+        Scope.BROWSE: "tree or preview",
+        Scope.FORM: "in the form",
+    }
+    rows = []
+    for spec in SPECS.values():
+        if spec.keys:
+            keys = " / ".join(
+                QKeySequence(k).toString(QKeySequence.NativeText) or k for k in spec.keys
+            )
+            rows.append((keys, spec.text.replace("&", "").rstrip("…"), where[spec.scope]))
+    return rows
