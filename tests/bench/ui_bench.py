@@ -1,0 +1,255 @@
+"""UI benchmark: the real window, offscreen, on a synthetic catalogue of a million files.
+
+    uv run python tests/bench/ui_bench.py [--files 1000000] [--folders 20000] [--keep DIR]
+
+Builds (once, reused with --keep) a catalogue of N files on one drive in F folders,
+rows inserted directly, every file pointing at a corpus JPEG (the drive's folders
+hold hard links or copies of a few corpus JPEGs, so previews are real decodes), plus
+one folder of 5,000 files. Then, driving the real MainWindow offscreen, measures:
+  - start: process start to window shown with the tree populated (its own process);
+  - expand: expanding the 5,000-file folder (fetchMore + layout);
+  - next file with its preview painted (j), p50/p95 over 200 presses;
+  - Ctrl+Enter save-and-next, p50/p95 over 200 saves;
+  - peak RSS.
+Prints each figure beside its target. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+TARGETS = {
+    "start_s": 2.0,
+    "expand_ms": 150.0,
+    "next_p95_ms": 100.0,
+    "save_next_p95_ms": 30.0,
+    "peak_rss_mb": 600.0,
+}
+BIG_FOLDER = "big/five-thousand"
+BIG_FOLDER_FILES = 5000
+
+
+def corpus_jpegs() -> list[Path]:
+    from tests.corpus import corpus_root
+
+    root = corpus_root()
+    if root is None:
+        sys.exit("ui_bench: the corpus was not found (../shared/corpus or $LUNA_TEST_CORPUS)")
+    picks = [
+        "2008 Tuscany Trip/DSCN0010.jpg",
+        "Digital Camera Archive/Canon/Canon PowerShot A85.jpg",
+        "Phone/DCIM/100APPLE/Apple iPhone 5.jpg",
+        "2012-06 Dublin/Canon Powershot S90.jpg",
+    ]
+    return [root / p for p in picks]
+
+
+def build(work: Path, files: int, folders: int) -> Path:
+    """The catalogue and a drive folder whose files exist where the rows say."""
+    from luna_desktop.catalog.database import close_catalog, open_catalog
+    from luna_desktop.catalog.models import DB, Drive
+
+    catalog = work / "catalog.sqlite3"
+    drive_root = work / "drive"
+    if catalog.exists():
+        return catalog
+    sources = corpus_jpegs()
+    sample_dir = drive_root / "_samples"
+    sample_dir.mkdir(parents=True, exist_ok=True)
+    samples = []
+    for i, src in enumerate(sources):
+        dest = sample_dir / f"s{i}.jpg"
+        shutil.copyfile(src, dest)
+        samples.append((dest.stat().st_size, dest))
+    open_catalog(catalog)
+    drive = Drive.create(name="Million", mount_path=str(drive_root))
+    per_folder = max(1, (files - BIG_FOLDER_FILES) // folders)
+    conn = DB.obj.connection()
+    sql = (
+        "INSERT INTO file_entry (uuid, drive_id, folder, filename, size, mtime, oshash, kind, mime,"
+        " width, height, present, status, title, description, notes, version, raw_path)"
+        " VALUES (?, ?, ?, ?, ?, 0, ?, 'image', 'image/jpeg', 640, 480, 1, 1, '', '', '', 1, ?)"
+    )
+    rows = []
+    n = 0
+
+    def flush():
+        with DB.atomic():
+            conn.executemany(sql, rows)
+        rows.clear()
+
+    # Every row's relative path is a sample file: raw_path points the row at it, so
+    # the preview decodes a real JPEG without a million files on disk.
+    def add(folder: str, name: str) -> None:
+        nonlocal n
+        size, path = samples[n % len(samples)]
+        rel = os.fsencode(path.relative_to(drive_root))
+        rows.append((str(uuid.uuid4()), drive.id, folder, name, size, f"{n:016x}", rel))
+        n += 1
+        if len(rows) >= 20000:
+            flush()
+
+    for f in range(folders):
+        folder = f"{2000 + f // 1000}/event-{(f // 50) % 20:02d}/roll-{f:05d}"
+        for i in range(per_folder):
+            add(folder, f"IMG_{i:04d}.jpg")
+    for i in range(BIG_FOLDER_FILES):
+        add(BIG_FOLDER, f"IMG_{i:05d}.jpg")
+    flush()
+    DB.execute_sql("ANALYZE")
+    close_catalog()
+    return catalog
+
+
+def child(catalog: str, mode: str) -> None:
+    """Runs in its own process so start-up time and RSS are the window's own."""
+    started = time.perf_counter()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import resource
+
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from luna_desktop.ui.app import create_window
+
+    app = QApplication([])
+    window = create_window(app, catalog)
+    window.resize(1400, 900)
+    window.show()
+    app.processEvents()
+    start_s = time.perf_counter() - started
+    assert window.model.rowCount() > 0
+
+    def wait_for(signal, timeout_ms=5000) -> bool:
+        loop = QEventLoop()
+        fired = []
+        signal.connect(lambda *_: (fired.append(1), loop.quit()))
+        QTimer.singleShot(timeout_ms, loop.quit)
+        if not fired:
+            loop.exec()
+        return bool(fired)
+
+    node = window.model._folders[BIG_FOLDER]
+    index = window.model.index_of(node)
+    window.tree.expand(index.parent())
+    app.processEvents()
+    t = time.perf_counter()
+    window.tree.expand(index)
+    window.tree.scrollTo(index)
+    app.processEvents()
+    window.tree.viewport().repaint()
+    expand_ms = (time.perf_counter() - t) * 1000
+    assert len(node.files) == BIG_FOLDER_FILES
+
+    first = window.model.index_of(node.files[0])
+    window.tree.setCurrentIndex(first)
+    wait_for(window.preview.rendered)
+    window.tree.setFocus()
+    next_ms = []
+    for _ in range(200):
+        t = time.perf_counter()
+        QTest.keyClick(window.tree, Qt.Key.Key_J)
+        if not wait_for(window.preview.rendered):
+            raise SystemExit("no preview painted within 5 s")
+        next_ms.append((time.perf_counter() - t) * 1000)
+
+    save_ms = []
+    for i in range(200):
+        window.form.set_status(2 + i % 5)
+        t = time.perf_counter()
+        QTest.keyClick(window.tree, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        save_ms.append((time.perf_counter() - t) * 1000)
+        app.processEvents()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    window.form.revert()
+    window.close()
+    print(
+        json.dumps(
+            {
+                "start_s": start_s,
+                "expand_ms": expand_ms,
+                "next_p50_ms": statistics.median(next_ms),
+                "next_p95_ms": percentile(next_ms, 95),
+                "save_next_p50_ms": statistics.median(save_ms),
+                "save_next_p95_ms": percentile(save_ms, 95),
+                "peak_rss_mb": rss,
+            }
+        )
+    )
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--files", type=int, default=1_000_000)
+    parser.add_argument("--folders", type=int, default=20_000)
+    parser.add_argument("--keep", type=Path, help="build the catalogue here and keep it")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    work = args.keep or Path(tempfile.mkdtemp(prefix="luna-ui-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    catalog = build(work, args.files, args.folders)
+    print(
+        f"catalogue: {args.files:,} files in {args.folders:,} folders ({time.perf_counter() - t:.0f} s to build or reuse)"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(work / "config"))
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(catalog), "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if out.returncode != 0:
+        sys.exit(f"ui_bench: the window run failed:\n{out.stderr[-3000:]}")
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    rows = [
+        ("start to tree shown", figures["start_s"], TARGETS["start_s"], "s"),
+        ("expand a 5,000-file folder", figures["expand_ms"], TARGETS["expand_ms"], "ms"),
+        ("j: next file painted, p95", figures["next_p95_ms"], TARGETS["next_p95_ms"], "ms"),
+        (
+            "Ctrl+Enter save-and-next, p95",
+            figures["save_next_p95_ms"],
+            TARGETS["save_next_p95_ms"],
+            "ms",
+        ),
+        ("peak RSS", figures["peak_rss_mb"], TARGETS["peak_rss_mb"], "MB"),
+    ]
+    for label, value, target, unit in rows:
+        verdict = "PASS" if value <= target else "MISS"
+        print(
+            f"{label:<32} {value:9.2f} {unit:<3} target < {target:g} {unit}  ({value / target:.2f}x)  {verdict}"
+        )
+    print(
+        f"(p50: next file {figures['next_p50_ms']:.1f} ms, save-and-next {figures['save_next_p50_ms']:.1f} ms)"
+    )
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
