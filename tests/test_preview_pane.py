@@ -197,6 +197,14 @@ def test_toggle_zoom_decodes_full_size_and_back(pane, qtbot, corpus):
     assert not pane.is_zoomed()
     assert view.scale() < 0.25
 
+    # The next file opens fitted, decoded for the pane, even after a zoomed one.
+    pane.toggle_zoom()
+    other = "2012-06 Dublin/Canon Powershot S90.jpg"
+    with qtbot.waitSignal(pane.rendered, timeout=5000):
+        pane.show_file(2, path_of(corpus, other), image_facts(other))
+    assert not pane.is_zoomed()
+    assert view.pixmap_size()[0] <= 800
+
 
 def test_double_click_toggles_zoom(pane, qtbot, corpus):
     with qtbot.waitSignal(pane.rendered, timeout=5000):

@@ -269,6 +269,17 @@ def test_raw_skips_lossless_sensor_data_and_broken_previews(tmp_path):
     assert r.source == "raw-embedded-preview" and r.original_size == (64, 48)
 
 
+def test_damaged_raw_files_fail_cleanly(tmp_path):
+    raf = tmp_path / "cut.raf"
+    raf.write_bytes(b"FUJIFILMCCD-RAW 0201FF383501" + b"\x00" * 20)
+    nef = tmp_path / "cut.nef"
+    nef.write_bytes(b"II*\x00\xff\xff\x00\x00" + b"\x00" * 30)
+    for path in (raf, nef):
+        with pytest.raises(PreviewError) as caught:
+            render_preview(path, (800, 600))
+        assert caught.value.message, path.name
+
+
 # --- broken and missing files -----------------------------------------------------------
 
 

@@ -115,7 +115,10 @@ def render_preview(
             if not head:
                 raise PreviewError("the file is empty (0 bytes)", "empty")
             if _is_raw(head, path, mime):
-                return _render_raw(fh, head, max_size)
+                try:
+                    return _render_raw(fh, head, max_size)
+                except (EOFError, struct.error) as exc:
+                    raise PreviewError("the raw file is cut short or damaged") from exc
             return _decode(lambda: _open(fh), max_size, "image")
     except OSError as exc:
         raise _io_error(exc) from exc
@@ -189,16 +192,18 @@ def _load(
     Returns the image, its full stored size (before any reduction) and orientation.
     """
     full = im.size
-    if orientation is None:
-        orientation = _orientation(im)  # JPEG has it before decoding: draft needs it
-    if max_size is not None and im.format in ("JPEG", "MPO"):
-        target = fit_size(_oriented(full, orientation), max_size)
+    is_jpeg = im.format in ("JPEG", "MPO")
+    own_exif = orientation is None
+    if own_exif and is_jpeg:
+        orientation = _orientation(im)  # known before decoding, and draft needs it
+    if max_size is not None and is_jpeg:
+        target = fit_size(_oriented(full, orientation or 1), max_size)
         # draft() picks the smallest 1/8…1/1 scale whose result still covers `target`.
-        im.draft("RGB", _oriented(target, orientation))
+        im.draft("RGB", _oriented(target, orientation or 1))
     im.load()
-    if im.format not in ("JPEG", "MPO"):
-        orientation = _orientation(im)  # PNG may keep eXIf after the pixel data
-    return im, full, orientation
+    if own_exif and not is_jpeg:
+        orientation = _orientation(im)  # after decoding: PNG may keep eXIf after IDAT
+    return im, full, orientation or 1
 
 
 def _finish(
@@ -537,8 +542,6 @@ def _is_truncation(exc: BaseException) -> bool:
 
 def _io_error(exc: OSError) -> PreviewError:
     """A failure to read the file itself (as opposed to decoding it)."""
-    if isinstance(exc, PreviewError):
-        return exc
     if isinstance(exc, FileNotFoundError):
         return PreviewError("the file is not there (is the drive mounted?)", "not-found")
     if isinstance(exc, IsADirectoryError):

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QWidget,
 )
 
@@ -78,8 +79,10 @@ class CurationForm(QWidget):
         self.notes.setTabChangesFocus(True)
         self.notes.setPlaceholderText("For yourself and the team")
         for box in (self.description, self.notes):
-            box.setMinimumHeight(48)
-            box.setMaximumHeight(110)
+            # Three lines each: the preview above deserves the height.
+            box.setFixedHeight(box.fontMetrics().lineSpacing() * 3 + 14)
+        self.group.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.status.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.tags = QLineEdit()
         self.tags.setObjectName("tags")
         self.tags.setPlaceholderText("Comma-separated")
@@ -89,6 +92,7 @@ class CurationForm(QWidget):
         self.tags.setCompleter(completer)
 
         layout = QFormLayout(self)
+        layout.setVerticalSpacing(6)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         layout.addRow("&Status", self.status)
         layout.addRow("&Title", self.title)

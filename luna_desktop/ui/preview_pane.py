@@ -284,8 +284,10 @@ class PreviewPane(QWidget):
         missing, and optionally drive (its name, for the not-mounted message)."""
         facts = dict(facts or {})
         current = self._current
-        if current is not None and (current.file_id, current.path) == (file_id, path):
+        same = current is not None and (current.file_id, current.path) == (file_id, path)
+        if same and current.mode != "message":
             # The same file again (after a save, say): keep picture, zoom and any decode.
+            # (A message is worth a second try: the file may be readable by now.)
             current.facts = facts
             self._facts.show_facts(facts, current.note)
             return
@@ -307,7 +309,7 @@ class PreviewPane(QWidget):
             self._request(_Request(file_id, path, facts.get("mime"), None, text=True))
             return
         current.mode = "image"
-        box = self._wanted_box()
+        box = self._wanted_box(fitted=True)
         entry = self._cache.best(file_id, path, box)
         if entry is not None:
             self._display(entry)
@@ -334,7 +336,7 @@ class PreviewPane(QWidget):
         facts = facts or {}
         if self._current is not None and self._current.file_id == file_id:
             return
-        box = self._wanted_box()
+        box = self._wanted_box(fitted=True)
         if self._cache.best(file_id, path, box) is not None:
             return
         request = _Request(file_id, path, facts.get("mime"), box)
@@ -383,10 +385,10 @@ class PreviewPane(QWidget):
 
     # --- scheduling ---------------------------------------------------------------
 
-    def _wanted_box(self) -> tuple[int, int] | None:
-        """What to decode for: the pane's picture area in device pixels when fitted,
-        the full picture (None) when zoomed in."""
-        if self._view.is_zoomed():
+    def _wanted_box(self, *, fitted: bool = False) -> tuple[int, int] | None:
+        """What to decode for: the pane's picture area in device pixels when fitted
+        (always, for a new file: it opens fitted), the full picture (None) when zoomed."""
+        if self._view.is_zoomed() and not fitted:
             return None
         # The stack, not the view: the view may be a hidden page with a stale size.
         size = self._stack.size()

@@ -225,7 +225,10 @@ class DriveTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return row.filename
-            return "missing" if not row.present else status.label
+            if not row.present:
+                return "missing"
+            # Blank while unreviewed: the column reads as a list of decisions made.
+            return "" if status is Status.UNREVIEWED else status.label
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return palette.status_icon(int(status), self.dark)
         if role == Qt.ItemDataRole.ForegroundRole and not row.present:
