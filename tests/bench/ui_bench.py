@@ -214,7 +214,8 @@ def main() -> None:
     t = time.perf_counter()
     catalog = build(work, args.files, args.folders)
     print(
-        f"catalogue: {args.files:,} files in {args.folders:,} folders ({time.perf_counter() - t:.0f} s to build or reuse)"
+        f"catalogue: {args.files:,} files in {args.folders:,} folders "
+        f"({time.perf_counter() - t:.0f} s to build or reuse)"
     )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(work / "config"))
     out = subprocess.run(
@@ -242,10 +243,12 @@ def main() -> None:
     for label, value, target, unit in rows:
         verdict = "PASS" if value <= target else "MISS"
         print(
-            f"{label:<32} {value:9.2f} {unit:<3} target < {target:g} {unit}  ({value / target:.2f}x)  {verdict}"
+            f"{label:<32} {value:9.2f} {unit:<3} target < {target:g} {unit}  "
+            f"({value / target:.2f}x)  {verdict}"
         )
     print(
-        f"(p50: next file {figures['next_p50_ms']:.1f} ms, save-and-next {figures['save_next_p50_ms']:.1f} ms)"
+        f"(p50: next file {figures['next_p50_ms']:.1f} ms, "
+        f"save-and-next {figures['save_next_p50_ms']:.1f} ms)"
     )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
