@@ -563,13 +563,18 @@ class MainWindow(QMainWindow):
         box.setStandardButtons(buttons)
         first = next(b for b in QMessageBox.StandardButton if b and b in buttons)
         box.setDefaultButton(first)
+        self.run_modal(box)
+        # exec() returns a plain int, which never equals PySide's StandardButton enum.
+        return box.standardButton(box.clickedButton())
+
+    def run_modal(self, dialog) -> int:
+        """exec() a dialog, then give the focus back to where the curator was."""
         focused = QApplication.focusWidget()
-        box.exec()
+        result = dialog.exec()
         self.activateWindow()
         if focused is not None:
             focused.setFocus(Qt.FocusReason.OtherFocusReason)
-        # exec() returns a plain int, which never equals PySide's StandardButton enum.
-        return box.standardButton(box.clickedButton())
+        return result
 
     # -- adding drives and scanning ------------------------------------------------------
 
@@ -683,14 +688,14 @@ class MainWindow(QMainWindow):
     # -- dialogs ----------------------------------------------------------------------------
 
     def show_shortcuts(self) -> None:
-        ShortcutsSheet(self).exec()
+        self.run_modal(ShortcutsSheet(self))
 
     def show_preferences(self) -> None:
         from .preferences_dialog import PreferencesDialog
         from .theme import apply_theme
 
         dialog = PreferencesDialog(self.settings, self)
-        if dialog.exec():
+        if self.run_modal(dialog):
             changes = dialog.accepted_changes()
             if "theme" in changes:
                 from PySide6.QtWidgets import QApplication
