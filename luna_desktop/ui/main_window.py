@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -156,7 +157,15 @@ class MainWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(top)
-        left_layout.addWidget(self.tree, 1)
+        self.empty_note = QLabel()
+        self.empty_note.setObjectName("empty_note")
+        self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_note.setWordWrap(True)
+        self.empty_note.setMargin(24)
+        self.tree_stack = QStackedWidget()
+        self.tree_stack.addWidget(self.tree)
+        self.tree_stack.addWidget(self.empty_note)
+        left_layout.addWidget(self.tree_stack, 1)
 
         self.preview = PreviewPane()
         self.preview.setObjectName("preview")
@@ -350,6 +359,30 @@ class MainWindow(QMainWindow):
         elif self.model.rowCount() and not self.tree.currentIndex().isValid():
             self.tree.setCurrentIndex(self.model.index(0, 0))
             self.tree.expand(self.model.index(0, 0))
+        self._show_empty_note()
+
+    def _show_empty_note(self) -> None:
+        """Say what to do when the tree has nothing to show, instead of a blank pane."""
+        if self.model.rowCount():
+            self.tree_stack.setCurrentWidget(self.tree)
+            return
+        if self.drive_combo.count() == 0:
+            text = (
+                "<p><b>No drives yet</b></p><p>Drop a drive's folder on this window, or "
+                "choose File → Add Drive… (Ctrl+O). Luna catalogues it without moving "
+                "or changing a file.</p>"
+            )
+        elif self.scans.running and self.scans.drive_name == self.model_drive_name():
+            text = "<p><b>Scanning…</b></p><p>Files appear here as they are catalogued.</p>"
+        elif not self.current_filter().is_default:
+            text = "<p><b>No files match</b></p><p>Choose All or clear the search.</p>"
+        else:
+            text = "<p><b>This drive has no files</b></p>"
+        self.empty_note.setText(text)
+        self.tree_stack.setCurrentWidget(self.empty_note)
+
+    def model_drive_name(self) -> str | None:
+        return self.drive_combo.currentData(Qt.ItemDataRole.UserRole + 1)
 
     def select_file(self, entry: FileEntry) -> bool:
         index = self.model.find_file(entry.id, entry.folder)
@@ -637,6 +670,7 @@ class MainWindow(QMainWindow):
         expanded = self._expanded_paths()
         current = self.current_file
         self.model.reload()
+        self._show_empty_note()
         for path in expanded:
             node = self.model._folders.get(path)
             if node is not None:
