@@ -26,6 +26,7 @@ from defusedxml import ElementTree
 from PIL import Image
 
 from luna_desktop.media.info import MediaInfo
+from luna_desktop.media.tiff_ifd import Entry, read_ifd
 
 __all__ = ["read_image"]
 
@@ -447,7 +448,7 @@ class _TiffLayout:
         sub_ifds: list[int] = []
         while offset and offset not in seen and len(seen) < _MAX_IFDS:
             seen.add(offset)
-            entries, next_offset = _read_ifd(fh, order, offset)
+            entries, next_offset = read_ifd(fh, order, offset)
             _add_size(self.sizes, fh, order, entries)
             if not sub_ifds and 330 in entries:
                 sub_ifds = _ints(fh, order, entries[330])[:_MAX_IFDS]
@@ -457,25 +458,7 @@ class _TiffLayout:
             offset = next_offset
         for sub in sub_ifds:
             if sub not in seen:
-                _add_size(self.sizes, fh, order, _read_ifd(fh, order, sub)[0])
-
-
-Entry = tuple[int, int, bytes]  # field type, count, the 4-byte value-or-offset
-
-
-def _read_ifd(fh: BinaryIO, order: str, offset: int) -> tuple[dict[int, Entry], int]:
-    fh.seek(offset)
-    (count,) = struct.unpack(order + "H", fh.read(2))
-    data = fh.read(12 * count + 4)
-    if len(data) < 12 * count:
-        raise EOFError("IFD cut short")
-    entries: dict[int, Entry] = {}
-    for i in range(count):
-        tag, kind, n = struct.unpack_from(order + "HHI", data, 12 * i)
-        entries[tag] = (kind, n, data[12 * i + 8 : 12 * i + 12])
-    tail = data[12 * count : 12 * count + 4]
-    next_offset = struct.unpack(order + "I", tail)[0] if len(tail) == 4 else 0
-    return entries, next_offset
+                _add_size(self.sizes, fh, order, read_ifd(fh, order, sub)[0])
 
 
 def _blob(fh: BinaryIO, order: str, entry: Entry | None) -> bytes | None:

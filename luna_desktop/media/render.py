@@ -41,6 +41,8 @@ import numpy as np
 import pillow_heif
 from PIL import Image, ImageFile
 
+from .tiff_ifd import Entry, read_ifd
+
 __all__ = ["PreviewError", "Rendered", "fit_size", "read_text_preview", "render_preview"]
 
 pillow_heif.register_heif_opener()
@@ -416,7 +418,7 @@ def _tiff_jpeg_spans(fh: BinaryIO, head: bytes) -> tuple[list[tuple[int, int]], 
             continue
         seen.add(offset)
         try:
-            entries, next_offset = _read_ifd(fh, order, offset)
+            entries, next_offset = read_ifd(fh, order, offset)
         except (EOFError, struct.error):
             continue
         values = functools.partial(_tag_values, fh, order, entries)
@@ -500,25 +502,10 @@ def _exifread_thumbnail(fh: BinaryIO) -> bytes | None:
     return thumbnail if isinstance(thumbnail, bytes) else None
 
 
-_Entry = tuple[int, int, bytes]  # field type, count, the 4-byte value-or-offset
 _TYPE_FORMATS = {3: ("H", 2), 4: ("I", 4), 13: ("I", 4)}
 
 
-def _read_ifd(fh: BinaryIO, order: str, offset: int) -> tuple[dict[int, _Entry], int]:
-    fh.seek(offset)
-    (count,) = struct.unpack(order + "H", fh.read(2))
-    data = fh.read(12 * count + 4)
-    if len(data) < 12 * count:
-        raise EOFError("IFD cut short")
-    entries = {}
-    for i in range(count):
-        tag, kind, n = struct.unpack_from(order + "HHI", data, 12 * i)
-        entries[tag] = (kind, n, data[12 * i + 8 : 12 * i + 12])
-    tail = data[12 * count :]
-    return entries, struct.unpack(order + "I", tail)[0] if len(tail) == 4 else 0
-
-
-def _tag_values(fh: BinaryIO, order: str, entries: dict[int, _Entry], tag: int) -> list[int]:
+def _tag_values(fh: BinaryIO, order: str, entries: dict[int, Entry], tag: int) -> list[int]:
     """A tag's SHORT or LONG values (at most 64: enough for SubIFDs and strips)."""
     entry = entries.get(tag)
     if entry is None or entry[0] not in _TYPE_FORMATS:
