@@ -338,3 +338,37 @@ def test_layout_and_last_place_persist_across_a_restart(window, qtbot):
     qtbot.waitExposed(again)
     assert again.main_split.sizes() == sizes
     assert again.current_file is not None and again.current_file.filename == "DSCN0021.jpg"
+
+
+def test_unmounted_drive_still_browses_and_says_why_there_is_no_preview(window, qtbot, drive_copy):
+    w = window
+    drive_copy.rename(drive_copy.with_name("unplugged"))
+    w.reload_drives(select="Corpus")
+    assert "(not mounted)" in w.drive_combo.currentText()
+    open_file(w, qtbot, TUSCANY, "DSCN0010.jpg")
+    qtbot.waitUntil(lambda: "not mounted" in w.preview.placeholder_text.lower())
+    # Curation goes on without the drive.
+    press(qtbot, w.tree, Qt.Key.Key_5)
+    press(qtbot, w.tree, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert entry(TUSCANY, "DSCN0010.jpg").status == Status.DISCARD
+
+
+def test_preview_paints_the_selected_image(window, qtbot):
+    w = window
+    with qtbot.waitSignal(w.preview.rendered, timeout=10000) as blocker:
+        open_file(w, qtbot, "Orientation Test", "landscape_6.jpg")
+    assert blocker.args == [entry("Orientation Test", "landscape_6.jpg").id]
+
+
+def test_a_damaged_catalogue_is_reported_at_start(tmp_path, monkeypatch):
+    from luna_desktop.ui import app as app_module
+
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"not a database at all" * 100)
+    shown = []
+    monkeypatch.setattr(
+        app_module.QMessageBox, "critical", lambda _parent, _title, text: shown.append(text)
+    )
+    assert app_module.main(["luna-desktop", "--catalog", str(bad)]) == 1
+    assert shown and "damaged or is not a Luna catalogue" in shown[0]
+    assert bad.read_bytes() == b"not a database at all" * 100
