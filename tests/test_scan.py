@@ -274,3 +274,69 @@ def test_a_different_folder_becomes_a_new_drive(catalog, drive, tmp_path):
     make_jpeg(other / "z.jpg")
     run_scan(other, drive=None)
     assert sorted(d.name for d in Drive.select()) == ["drive", "drive (2)"]
+
+
+def test_a_file_that_kills_its_worker_is_catalogued_and_the_scan_goes_on(
+    catalog, tmp_path, monkeypatch
+):
+    import luna_desktop.scan.pipeline as pipeline
+    from tests.crashing_reader import CRASH_NAME, read_files_or_die
+
+    root = tmp_path / "d"
+    for i in range(12):
+        make_jpeg(root / f"{i:02d}.jpg", color=(i, 2 * i, 3 * i))
+    make_jpeg(root / CRASH_NAME)
+    monkeypatch.setattr(pipeline, "read_files", read_files_or_die)
+    result = run_scan(root, process_after=0, task_size=4, workers=2)
+    assert result.state == "completed" and result.counts.added == 13
+    crashed = row("", CRASH_NAME)
+    assert "crashed the metadata reader" in crashed.error
+    assert crashed.kind == "image" and len(crashed.oshash) == 16
+    healthy = FileEntry.select().where(FileEntry.filename != CRASH_NAME)
+    assert all(r.error is None and r.width == 64 for r in healthy)
+
+
+def test_a_move_seen_by_a_cancelled_scan_is_linked_by_the_next(catalog, tmp_path):
+    root = tmp_path / "d"
+    make_jpeg(root / "a" / "keep.jpg", color=(1, 1, 1))
+    make_jpeg(root / "b" / "moving.jpg", color=(2, 2, 2))
+    run_scan(root)
+    old = row("b", "moving.jpg")
+    FileEntry.update(title="The one").where(FileEntry.id == old.id).execute()
+    os.rename(root / "b" / "moving.jpg", root / "a" / "moved.jpg")
+    cancel = Cancel()
+    for progress in scan_drive(root, "TestDrive", ScanOptions(task_size=1, report_every=0), cancel):
+        if progress.counts.added:
+            cancel.set()
+    assert ScanRun.select().order_by(ScanRun.id.desc()).get().state == "cancelled"
+    result = run_scan(root)
+    assert result.counts.moved == 1
+    moved = row("a", "moved.jpg")
+    assert moved.uuid == old.uuid and moved.title == "The one"
+
+
+def test_a_new_row_curated_during_the_scan_is_never_deleted_by_relinking(catalog, drive):
+    from luna_desktop.scan.relink import relink_moved_files
+
+    run_scan(drive)
+    old = row("2019 Trip", "a.jpg")
+    FileEntry.update(present=False).where(FileEntry.id == old.id).execute()
+    twin = FileEntry.create(
+        drive=old.drive,
+        folder="Sorted",
+        filename="a.jpg",
+        size=old.size,
+        oshash=old.oshash,
+        added_scan=99,
+        version=2,
+        title="curated while the scan ran",
+    )
+    assert relink_moved_files(old.drive_id, 0) == 0
+    assert FileEntry.get_by_id(twin.id).title == "curated while the scan ran"
+
+
+def test_files_ignored_later_are_not_marked_missing(catalog, drive):
+    run_scan(drive)
+    result = run_scan(drive, ignore=["*.txt", "day 2"])
+    assert result.counts.missing == 0
+    assert FileEntry.select().where(FileEntry.present == False).count() == 0  # noqa: E712

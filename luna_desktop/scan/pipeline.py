@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +36,7 @@ from luna_desktop.catalog.paths import join_folder
 from .drive_identity import identify_drive
 from .ignore import IgnoreRules
 from .progress import ScanCounts, ScanError, ScanProgress
-from .reader import FileJob, FileRecord, read_files
+from .reader import FileJob, FileRecord, read_files, read_identity
 from .relink import relink_moved_files
 from .walk import FolderListing, walk_drive
 from .writer import CatalogWriter
@@ -117,11 +119,12 @@ class _Scan:
         self.unreadable: list[str] = []
         self.started = time.monotonic()
         self.last_report = 0.0
-        # each task on a pool, with the catalogue ids (None for new files) of its files
-        self.in_flight: dict[Future[list[FileRecord]], list[int | None]] = {}
+        # each task on a pool, with its files and whether it holds one file retried alone
+        self.in_flight: dict[Future[list[FileRecord]], tuple[list[FileJob], bool]] = {}
         self.task: list[FileJob] = []
         self.submitted = 0
         self.threads: ThreadPoolExecutor | None = None
+        self.finished = False  # ends the counting walk, also when the scan is abandoned
         self.processes: ProcessPoolExecutor | None = None
 
     def run(self) -> Iterator[ScanProgress]:
@@ -157,6 +160,7 @@ class _Scan:
                 state = "completed"
         finally:
             # Also reached when the consumer abandons the generator: keep what was read.
+            self.finished = True
             if state == "failed":
                 self._flush_quietly()
             self._close_run(state)
@@ -173,6 +177,9 @@ class _Scan:
         self.counts.skipped_links += listing.skipped_links
         for path, message in listing.problems:
             self._problem(path, message)
+            # An entry that could not be examined (an I/O error on a flaky drive) may be
+            # a folder: nothing below it may be called missing on that evidence.
+            self.unreadable.append(path)
         if listing.error:
             self.unreadable.append(listing.text)
             self._problem(listing.text or "/", listing.error)
@@ -218,7 +225,14 @@ class _Scan:
             self.progress.current = join_folder(listing.text, found.text)
             if len(self.task) >= self.options.task_size:
                 self._submit_task()
-        gone = [row[0] for name, row in known.items() if row[3] and name not in problem_names]
+        gone = [
+            row[0]
+            for name, row in known.items()
+            if row[3]
+            and name not in problem_names
+            # Ignored now is not gone: the file is still on the drive.
+            and not self.rules.ignores(join_folder(listing.text, name))
+        ]
         if gone:
             self.counts.missing += len(gone)
             self.writer.mark_missing(gone)
@@ -230,15 +244,20 @@ class _Scan:
         while len(self.in_flight) >= self.options.workers * 16:
             self._drain(block=True)
         jobs, self.task = self.task, []
+        self._submit(jobs, isolated=False)
+
+    def _submit(self, jobs: list[FileJob], isolated: bool) -> None:
         future = self._pool().submit(read_files, jobs)
         self.submitted += len(jobs)
-        self.in_flight[future] = [j.file_id for j in jobs]
+        self.in_flight[future] = (jobs, isolated)
 
     def _pool(self) -> Executor:
         if self.options.processes and self.submitted >= self.options.process_after:
             if self.processes is None:
                 self.processes = ProcessPoolExecutor(
-                    self.options.workers, mp_context=_worker_context()
+                    self.options.workers,
+                    mp_context=_worker_context(),
+                    initializer=_ignore_interrupts,
                 )
             return self.processes
         if self.threads is None:
@@ -252,10 +271,13 @@ class _Scan:
 
     def _count_files(self) -> None:
         total = 0
-        for listing in walk_drive(self.root, self.rules, self.cancel.is_set):
+        for listing in walk_drive(self.root, self.rules, self._stopped):
             total += len(listing.files)
-        if not self.cancel.is_set():
+        if not self._stopped():
             self.progress.files_total = total
+
+    def _stopped(self) -> bool:
+        return self.cancel.is_set() or self.finished
 
     # -- results ---------------------------------------------------------------
 
@@ -271,10 +293,14 @@ class _Scan:
         else:
             done = [f for f in self.in_flight if f.done()]
         for future in done:
-            file_ids = self.in_flight.pop(future)
+            jobs, isolated = self.in_flight.pop(future)
             if future.cancelled():
                 continue
-            for file_id, record in zip(file_ids, future.result(), strict=True):
+            records = self._records_of(future, jobs, isolated)
+            if records is None:
+                continue  # retried, one file per task
+            for job, record in zip(jobs, records, strict=True):
+                file_id = job.file_id
                 self.progress.files_done += 1
                 self.progress.bytes_done += record.size
                 if record.info.error:
@@ -285,6 +311,36 @@ class _Scan:
                 else:
                     self.counts.changed += 1
                     self.writer.add_changed(file_id, record)
+
+    def _records_of(
+        self, future: Future[list[FileRecord]], jobs: list[FileJob], isolated: bool
+    ) -> list[FileRecord] | None:
+        """A task's records; a task whose worker died is retried file by file.
+
+        A decoder or libvlc that crashes on one file kills its worker process and
+        breaks the pool. The pool is replaced and each file of the task retried alone,
+        so the file that crashes it again is known and catalogued with a note, and the
+        scan (and every later rescan) goes on.
+        """
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self._replace_broken_pool()
+            if not isolated:
+                for job in jobs:
+                    self._submit([job], isolated=True)
+                return None
+            note = (
+                "reading this file crashed the metadata reader; it is catalogued without metadata"
+            )
+        except Exception as exc:  # a reader bug: keep the files, say what happened
+            note = f"could not read the file's metadata: {exc.__class__.__name__}: {exc}"
+        return [read_identity(job, note) for job in jobs]
+
+    def _replace_broken_pool(self) -> None:
+        if self.processes is not None:
+            self.processes.shutdown(wait=False, cancel_futures=True)
+            self.processes = None
 
     def _collect(self, block: bool) -> Iterator[ScanProgress]:
         self._drain(block)
@@ -311,7 +367,10 @@ class _Scan:
             .where((FileEntry.drive == self.drive.id) & (FileEntry.present == True))  # noqa: E712
             .distinct()
             .tuples()
-            if f not in self.walked and not _under_any(f, self.unreadable)
+            if f not in self.walked
+            and not _under_any(f, self.unreadable)
+            # A folder ignored now is not gone from the drive.
+            and not self.rules.ignores(f)
         ]
         with DB.atomic():
             now = utcnow()
@@ -325,7 +384,7 @@ class _Scan:
                     )
                     .execute()
                 )
-            moved = relink_moved_files(self.drive.id, self.run_row.id)
+            moved = relink_moved_files(self.drive.id, self._last_completed_scan())
             self.counts.moved += moved
             self.counts.added -= moved
             self.counts.missing -= moved
@@ -338,6 +397,19 @@ class _Scan:
             Drive.update(total_files=files, total_bytes=size, last_seen=now).where(
                 Drive.id == self.drive.id
             ).execute()
+
+    def _last_completed_scan(self) -> int:
+        """Files added after this scan run may be moves: also those an unfinished scan saw."""
+        last = (
+            ScanRun.select(fn.MAX(ScanRun.id))
+            .where(
+                (ScanRun.drive == self.drive.id)
+                & (ScanRun.state == "completed")
+                & (ScanRun.id != self.run_row.id)
+            )
+            .scalar()
+        )
+        return int(last or 0)
 
     def _flush_quietly(self) -> None:
         # Already failing: if this batch cannot be written either, the catalogue is still
@@ -353,6 +425,12 @@ class _Scan:
             counts=self.counts.as_dict(),
             problems=[{"path": p, "error": m} for p, m in self.progress.problems[:1000]],
         ).where(ScanRun.id == self.run_row.id).execute()
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl+C in a terminal reaches the whole process group: only the scan itself should
+    hear it, stop cleanly and keep what was read; workers just finish their task."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:

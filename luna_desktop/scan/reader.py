@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from luna_desktop.media.extract import extract
 from luna_desktop.media.info import MediaInfo
+from luna_desktop.media.sniff import sniff
 
 from .oshash import oshash_file
 
@@ -78,3 +79,31 @@ def read_files(jobs: list[FileJob]) -> list[FileRecord]:
         read_file(j.abs_path, j.folder, j.filename, j.raw_path, j.size, j.mtime, j.uid)
         for j in jobs
     ]
+
+
+def read_identity(job: FileJob, note: str) -> FileRecord:
+    """Size, oshash and type only, with a note: for a file whose metadata read failed.
+
+    Safe to run in the scanning process itself: it uses nothing but Python.
+    """
+    record = FileRecord(
+        job.folder,
+        job.filename,
+        job.raw_path,
+        job.size,
+        job.mtime,
+        owner_name(job.uid),
+        None,
+        MediaInfo(),
+    )
+    try:
+        with open(job.abs_path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            record.size, record.mtime = st.st_size, st.st_mtime
+            record.oshash, head, _tail = oshash_file(fh, st.st_size)
+        kind, mime = sniff(head, job.filename)
+        record.info = MediaInfo(kind=kind, mime=mime)
+    except OSError as exc:
+        record.info.add_error(f"could not read the file: {exc.strerror or exc}")
+    record.info.add_error(note)
+    return record

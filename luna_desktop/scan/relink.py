@@ -41,8 +41,14 @@ _FILE_COLUMNS = (
 )
 
 
-def relink_moved_files(drive_id: int, scan_id: int) -> int:
-    """Pair new rows with missing ones; returns how many were relinked. Call in a transaction."""
+def relink_moved_files(drive_id: int, after_scan: int) -> int:
+    """Pair rows added since scan run `after_scan` with missing ones; returns how many were
+    relinked. Call in a transaction.
+
+    Rows added by a scan that was cancelled count too: the move it saw is still a move.
+    A new row a curator already worked on (version > 1: curated while the scan ran) is
+    left alone, so no decision is ever deleted.
+    """
     Old = FileEntry.alias()
     # Driven from the missing side, which is small; the (size, oshash) index finds the
     # new rows, so a first scan of a million files costs nothing here.
@@ -60,8 +66,9 @@ def relink_moved_files(drive_id: int, scan_id: int) -> int:
             (Old.drive == drive_id)
             & (Old.present == False)  # noqa: E712
             & (Old.size > 0)
-            & (FileEntry.added_scan == scan_id)
+            & (FileEntry.added_scan > after_scan)
             & (FileEntry.present == True)  # noqa: E712
+            & (FileEntry.version == 1)
         )
         # Several identical files went missing: prefer pairs that kept their name.
         .order_by((Old.filename == FileEntry.filename).desc(), Old.missing_since.desc(), Old.id)
