@@ -372,3 +372,51 @@ def test_a_damaged_catalogue_is_reported_at_start(tmp_path, monkeypatch):
     assert app_module.main(["luna-desktop", "--catalog", str(bad)]) == 1
     assert shown and "damaged or is not a Luna catalogue" in shown[0]
     assert bad.read_bytes() == b"not a database at all" * 100
+
+
+def test_a_scan_ending_never_touches_the_form(window, qtbot, tmp_path, drive_copy):
+    w = window
+    open_file(w, qtbot, TUSCANY, "DSCN0012.jpg")
+    press(qtbot, w.tree, Qt.Key.Key_T)
+    qtbot.keyClicks(w.form.title, "half-typed")
+    other = tmp_path / "Other"
+    make_jpeg(other / "x.jpg")
+    for root, name in [(other, "Other"), (drive_copy, "Corpus")]:  # another drive, then this one
+        w.start_scan(root, name)
+        qtbot.waitUntil(lambda: not w.scan_running(), timeout=60000)
+        assert w.model_drive_name() == "Corpus"
+        assert w.current_file.filename == "DSCN0012.jpg"
+        assert w.form.title.text() == "half-typed" and w.form.is_dirty()
+    assert w.drive_combo.findText("Other") >= 0
+
+
+def test_a_locked_catalogue_keeps_the_edits_and_says_so(window, qtbot, catalog, tmp_path):
+    import sqlite3
+
+    w = window
+    open_file(w, qtbot, TUSCANY, "DSCN0012.jpg")
+    press(qtbot, w.tree, Qt.Key.Key_T)
+    qtbot.keyClicks(w.form.title, "precious words")
+    catalog.execute_sql("PRAGMA busy_timeout=200")
+    holder = sqlite3.connect(catalog.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        asked = answer_next_dialog(QMessageBox.StandardButton.Ok)
+        press(qtbot, w.form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: bool(asked))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert "could not be written" in asked[0]
+    assert w.form.title.text() == "precious words" and w.form.is_dirty()
+    press(qtbot, w.form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert entry(TUSCANY, "DSCN0012.jpg").title == "precious words"
+
+
+def test_u_ignores_the_chip_but_keeps_the_search(window, qtbot):
+    w = window
+    w.findChild(type(w.chips.buttons()[0]), "chip_upload").click()
+    assert w.tree_stack.currentWidget() is w.empty_note  # nothing is for upload yet
+    w.empty_note.setFocus()
+    press(qtbot, w.empty_note, Qt.Key.Key_U)
+    assert w.current_file is not None and w.current_file.status == Status.UNREVIEWED

@@ -21,7 +21,8 @@ def answer_next_dialog(button: QMessageBox.StandardButton | None = None, text: s
             return
         if isinstance(dialog, QMessageBox):
             seen.append(dialog.text())
-            dialog.button(button).click()
+            target = dialog.button(button) if button is not None else None
+            (target or dialog.buttons()[0]).click()
         elif isinstance(dialog, QInputDialog):
             seen.append(dialog.labelText())
             if text is not None:

@@ -8,9 +8,11 @@ look, decide, save and move on, without ever losing a typed word.
 from __future__ import annotations
 
 import os
+import time
 from functools import partial
 from pathlib import Path
 
+from peewee import DatabaseError, OperationalError
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         self.scans.ended.connect(self._scan_ended)
         self.scans.failed.connect(self._scan_failed)
         self._scan_seen_drive = False
+        self._refresh_interval = _TREE_REFRESH_MS
         self.current_file: FileEntry | None = None
         self._version = 0
         self._guard_busy = False
@@ -162,6 +165,7 @@ class MainWindow(QMainWindow):
         self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_note.setWordWrap(True)
         self.empty_note.setMargin(24)
+        self.empty_note.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.tree_stack = QStackedWidget()
         self.tree_stack.addWidget(self.tree)
         self.tree_stack.addWidget(self.empty_note)
@@ -215,7 +219,8 @@ class MainWindow(QMainWindow):
         for action_id in a:
             if SPECS[action_id].scope is Scope.WINDOW:
                 self.addAction(a[action_id])
-        attach(a, Scope.BROWSE, self.tree, self.preview)
+        # The note that stands in for an empty tree takes the same keys (u still works).
+        attach(a, Scope.BROWSE, self.tree, self.preview, self.empty_note)
         attach(a, Scope.FORM, self.form)
         help_key = browse_only_shortcut(a, ActionId.SHORTCUTS, "?")
         self.tree.addAction(help_key)
@@ -295,7 +300,13 @@ class MainWindow(QMainWindow):
     # -- drives and the tree --------------------------------------------------------------
 
     def reload_drives(self, select: str | None = None) -> None:
-        current = select or self.drive_combo.currentText() or None
+        """Rebuild the drive list and show `select` (or the drive shown now) afresh."""
+        self.refresh_drive_list(select)
+        self._load_tree(restore_file=self.settings.last_file_uuid)
+
+    def refresh_drive_list(self, select: str | None = None) -> None:
+        """Rebuild the selector's items (new drives, mounted or not) without touching the tree."""
+        current = select or self.model_drive_name()
         self.drive_combo.blockSignals(True)
         self.drive_combo.clear()
         for drive in queries.drives():
@@ -312,7 +323,6 @@ class MainWindow(QMainWindow):
                     index = i
         self.drive_combo.setCurrentIndex(index if self.drive_combo.count() else -1)
         self.drive_combo.blockSignals(False)
-        self._load_tree(restore_file=self.settings.last_file_uuid)
 
     def current_drive_id(self) -> int | None:
         data = self.drive_combo.currentData()
@@ -340,6 +350,9 @@ class MainWindow(QMainWindow):
             # Put the chips back as they were: the tree still shows the old filter.
             for chip in self.chips.buttons():
                 chip.setChecked(chip.property("chip") == self.model.file_filter.chip)
+            self.search.blockSignals(True)
+            self.search.setText(self.model.file_filter.search)
+            self.search.blockSignals(False)
             return
         self._load_tree(keep_current=True)
 
@@ -363,8 +376,11 @@ class MainWindow(QMainWindow):
 
     def _show_empty_note(self) -> None:
         """Say what to do when the tree has nothing to show, instead of a blank pane."""
+        had_focus = self.tree.hasFocus() or self.empty_note.hasFocus()
         if self.model.rowCount():
             self.tree_stack.setCurrentWidget(self.tree)
+            if had_focus:
+                self.tree.setFocus()
             return
         if self.drive_combo.count() == 0:
             text = (
@@ -380,11 +396,13 @@ class MainWindow(QMainWindow):
             text = "<p><b>This drive has no files</b></p>"
         self.empty_note.setText(text)
         self.tree_stack.setCurrentWidget(self.empty_note)
+        if had_focus:
+            self.empty_note.setFocus()
 
     def model_drive_name(self) -> str | None:
         return self.drive_combo.currentData(Qt.ItemDataRole.UserRole + 1)
 
-    def select_file(self, entry: FileEntry) -> bool:
+    def select_file(self, entry: FileEntry, scroll: bool = True) -> bool:
         index = self.model.find_file(entry.id, entry.folder)
         if not index.isValid():
             return False
@@ -397,7 +415,8 @@ class MainWindow(QMainWindow):
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
-        self.tree.scrollTo(index)
+        if scroll:
+            self.tree.scrollTo(index)
         return True
 
     def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
@@ -488,14 +507,24 @@ class MainWindow(QMainWindow):
         after = (
             (self.current_file.folder, self.current_file.filename) if self.current_file else None
         )
-        target = queries.next_unreviewed(drive_id, after, self.current_filter())
+        # The chip would contradict "unreviewed" (For upload, Missing…); the search stays.
+        search_only = FileFilter("all", self.model.file_filter.search)
+        target = queries.next_unreviewed(drive_id, after, search_only)
         if target is None:
             self.statusBar().showMessage("Every file on this drive has been reviewed", 5000)
             return
         if self.current_file is not None and target.id == self.current_file.id:
             self.statusBar().showMessage("This is the only unreviewed file left", 5000)
             return
-        self.select_file(target)
+        if not self.select_file(target):
+            # Hidden by the chip (For upload, Missing…): show everything and go there.
+            if not self.confirm_leaving_edits():
+                return
+            for chip in self.chips.buttons():
+                chip.setChecked(chip.property("chip") == "all")
+            self.model.load(drive_id, self.current_filter())
+            self._show_empty_note()
+            self.select_file(target)
 
     def _focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -536,7 +565,16 @@ class MainWindow(QMainWindow):
                 self.current_file.id, value, self._version, self.settings.curator_name
             )
         except curation.ConflictError as exc:
-            QMessageBox.warning(self, "Not saved", str(exc))
+            self.tell("Not saved", str(exc))
+            return False
+        except (OperationalError, DatabaseError) as exc:
+            # Locked by a long write elsewhere, or the disk is full: keep the edits in
+            # the form and say so; the curator can try again.
+            self.tell(
+                "Not saved",
+                f"The catalogue could not be written ({exc}). Your edits are still in the "
+                "form; try saving again in a moment.",
+            )
             return False
         saved = curation.load(self.current_file.id)
         self.form.mark_saved(saved.curation, curation.project_groups(), queries.tag_names())
@@ -600,6 +638,13 @@ class MainWindow(QMainWindow):
         # exec() returns a plain int, which never equals PySide's StandardButton enum.
         return box.standardButton(box.clickedButton())
 
+    def tell(self, title: str, text: str) -> None:
+        """A warning the curator acknowledges; focus comes back afterwards."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        self.run_modal(box)
+
     def run_modal(self, dialog) -> int:
         """exec() a dialog, then give the focus back to where the curator was."""
         focused = QApplication.focusWidget()
@@ -628,7 +673,7 @@ class MainWindow(QMainWindow):
         try:
             root = check_scan_root(folder)
         except ScanError as exc:
-            QMessageBox.warning(self, "Cannot add this folder", str(exc))
+            self.tell("Cannot add this folder", str(exc))
             return False
         if name is None:
             known, suggestion = recognise_drive(root)
@@ -647,19 +692,22 @@ class MainWindow(QMainWindow):
 
     def start_scan(self, root: Path, name: str) -> None:
         self._scan_seen_drive = False
+        self._refresh_interval = _TREE_REFRESH_MS
         self.actions_by_id[ActionId.CANCEL_SCAN].setEnabled(True)
         self.scans.start(root, name, self.settings.ignore_patterns)
 
     def _scan_progress(self, progress: ScanProgress) -> None:
         if not self._scan_seen_drive:
-            # The drive row exists now: show it, so the tree fills as batches land.
-            # A curator in the middle of an edit stays where they are, unasked.
+            # The drive row exists now. A drive just added is shown, so the tree fills
+            # as batches land; a curator in the middle of an edit stays, unasked.
             self._scan_seen_drive = True
-            if not self.form.is_dirty():
+            shown = self.model_drive_name()
+            self.refresh_drive_list()
+            if shown != progress.drive and not self.form.is_dirty():
                 self.reload_drives(select=progress.drive)
                 return
         if not self._refresh_timer.isActive():
-            self._refresh_timer.start(_TREE_REFRESH_MS)
+            self._refresh_timer.start(self._refresh_interval)
 
     def _refresh_tree_during_scan(self) -> None:
         if self.drive_combo.currentData(Qt.ItemDataRole.UserRole + 1) != self.scans.drive_name:
@@ -667,18 +715,26 @@ class MainWindow(QMainWindow):
         self._reload_tree_keeping_place()
 
     def _reload_tree_keeping_place(self) -> None:
+        """New counts and files from the catalogue; the current file and edits stay."""
+        started = time.monotonic()
         expanded = self._expanded_paths()
         current = self.current_file
-        self.model.reload()
-        self._show_empty_note()
-        for path in expanded:
-            node = self.model._folders.get(path)
-            if node is not None:
-                self.tree.expand(self.model.index_of(node))
-        if current is not None:
-            self._guard_busy = True
-            self.select_file(current)
+        self._guard_busy = True
+        try:
+            self.model.reload()
+            self._show_empty_note()
+            for path in expanded:
+                node = self.model._folders.get(path)
+                if node is not None:
+                    self.tree.expand(self.model.index_of(node))
+            if current is not None:
+                self.select_file(current, scroll=False)
+        finally:
             self._guard_busy = False
+        # On a huge drive a refresh takes a while: refresh less often, so the window
+        # stays responsive while the scan runs.
+        spent_ms = (time.monotonic() - started) * 1000
+        self._refresh_interval = max(_TREE_REFRESH_MS, int(spent_ms * 10))
 
     def _expanded_paths(self) -> list[str]:
         paths = []
@@ -693,13 +749,14 @@ class MainWindow(QMainWindow):
         if progress is not None:
             verb = "Scanned" if progress.state == "completed" else "Scan cancelled:"
             self.statusBar().showMessage(f"{verb} {progress.drive}: {progress.summary()}", 15000)
-        shown = self.drive_combo.currentData(Qt.ItemDataRole.UserRole + 1)
-        self.drive_combo.blockSignals(True)
-        self.reload_drives(select=shown or self.scans.drive_name)
-        self.drive_combo.blockSignals(False)
+        self.refresh_drive_list()
+        if self.model.drive_id is None:
+            self.reload_drives(select=self.scans.drive_name)
+        elif self.model_drive_name() == self.scans.drive_name:
+            self._reload_tree_keeping_place()
 
     def _scan_failed(self, message: str) -> None:
-        QMessageBox.warning(self, "Scan failed", f"The scan stopped: {message}")
+        self.tell("Scan failed", f"The scan stopped: {message}")
 
     def cancel_scan(self) -> None:
         self.scans.cancel()
@@ -768,9 +825,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.confirm_leaving_edits():
-            event.ignore()
-            return
+        # The scan question first: answering No there must not have cost the edits.
         if self.scans.running:
             answer = self.ask(
                 "Scan running",
@@ -780,6 +835,10 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
+        if not self.confirm_leaving_edits():
+            event.ignore()
+            return
+        if self.scans.running:
             self.scans.cancel()
             self.pool.waitForDone(30_000)
         self.save_layout()
