@@ -138,6 +138,13 @@ def test_bad_arguments_fail_clearly_and_change_nothing(cat, tmp_path, capsys):
     (tmp_path / "f.txt").write_text("x")
     assert luna(cat, "scan", str(tmp_path / "f.txt")) == 1
     assert "is not a folder" in capsys.readouterr().err
+    # Reading commands never create a catalogue from a mistyped path.
+    assert luna(cat, "drives") == 1
+    assert "there is no catalogue at" in capsys.readouterr().err
+    assert not cat.exists()
+    (tmp_path / "d").mkdir()
+    luna(cat, "scan", str(tmp_path / "d"))
+    capsys.readouterr()
     assert luna(cat, "ls", "NoSuchDrive") == 1
     assert "no drive named 'NoSuchDrive'" in capsys.readouterr().err
     assert luna(cat, "show", "0f0f0f0f-0000-4000-8000-000000000000") == 1
@@ -228,3 +235,25 @@ def test_unreadable_folder_is_reported_and_the_scan_goes_on(cat, drive, tmp_path
 def test_console_script_is_installed():
     done = subprocess.run(["luna", "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "scan" in done.stdout and "backup" in done.stdout
+
+
+def test_show_through_a_symlinked_mount_path(cat, drive, tmp_path, capsys):
+    luna(cat, "scan", str(drive))
+    link = tmp_path / "link"
+    link.symlink_to(drive)
+    capsys.readouterr()
+    assert luna(cat, "show", str(link / "Trip" / "a.jpg"), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["filename"] == "a.jpg"
+
+
+def test_a_folder_that_is_not_the_named_drive_is_refused(cat, drive, tmp_path, capsys):
+    luna(cat, "scan", str(drive))
+    stranger = tmp_path / "stranger"
+    make_jpeg(stranger / "x.jpg")
+    make_jpeg(stranger / "y.jpg", color=(5, 5, 5))
+    capsys.readouterr()
+    assert luna(cat, "scan", str(stranger), "--drive", "PHS_copyALL") == 1
+    assert "does not look like the drive 'PHS_copyALL'" in capsys.readouterr().err
+    with sqlite3.connect(cat) as con:
+        assert con.execute("SELECT count(*) FROM file_entry WHERE present = 0").fetchone()[0] == 0
+        assert con.execute("SELECT mount_path FROM drive").fetchone()[0] == str(drive)

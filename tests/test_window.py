@@ -420,3 +420,15 @@ def test_u_ignores_the_chip_but_keeps_the_search(window, qtbot):
     w.empty_note.setFocus()
     press(qtbot, w.empty_note, Qt.Key.Key_U)
     assert w.current_file is not None and w.current_file.status == Status.UNREVIEWED
+
+
+def test_dropping_a_known_drive_rescans_it_under_its_own_name(window, qtbot, drive_copy):
+    w = window
+    moved = drive_copy.rename(drive_copy.with_name("mounted-elsewhere"))
+    asked = answer_next_dialog(QMessageBox.StandardButton.Yes)
+    assert w.add_drive(str(moved))
+    assert "This is the drive “Corpus”" in asked[0]
+    qtbot.waitUntil(lambda: not w.scan_running(), timeout=60000)
+    assert Drive.select().count() == 1
+    assert Drive.get().mount_path == str(moved.resolve())
+    assert ScanRun.select().order_by(ScanRun.id.desc()).get().counts["unchanged"] == 65

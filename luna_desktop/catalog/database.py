@@ -44,7 +44,10 @@ def _pragmas() -> dict:
 
 
 def open_catalog(
-    path: str | os.PathLike | None = None, *, lock_timeout: float | None = None
+    path: str | os.PathLike | None = None,
+    *,
+    lock_timeout: float | None = None,
+    create: bool = True,
 ) -> SqliteDatabase:
     """Open (creating if needed) the catalogue and bind the models to it.
 
@@ -56,6 +59,9 @@ def open_catalog(
         lock_timeout = float(os.environ.get("LUNA_LOCK_TIMEOUT", "10"))
     if db_path.exists() and not db_path.is_file():
         raise CatalogError(f"the catalogue path {db_path} is not a file")
+    if not create and not db_path.exists():
+        # A mistyped --catalog must not quietly become a new, empty catalogue.
+        raise CatalogError(f"there is no catalogue at {db_path} (check --catalog or LUNA_CATALOG)")
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

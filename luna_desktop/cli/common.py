@@ -12,8 +12,9 @@ from luna_desktop.catalog.models import Drive, FileEntry
 from luna_desktop.catalog.paths import split_relpath, to_text
 
 
-def open_from_args(args: argparse.Namespace):
-    return open_catalog(args.catalog)
+def open_from_args(args: argparse.Namespace, create: bool = False):
+    """Only commands that add to the catalogue may create it."""
+    return open_catalog(args.catalog, create=create)
 
 
 def get_drive(name: str) -> Drive:
@@ -38,7 +39,8 @@ def find_by_path(path: str) -> FileEntry | None:
                 & (FileEntry.folder == folder)
                 & (FileEntry.filename == name)
             )
-    absolute = os.path.abspath(os.fsencode(path))
+    # Mount paths are stored resolved, so resolve symlinks here too.
+    absolute = os.path.realpath(os.fsencode(path))
     best: tuple[int, Drive, bytes] | None = None
     for drive in Drive.select().where(Drive.mount_path.is_null(False)):
         mount = os.fsencode(drive.mount_path).rstrip(b"/") or b"/"

@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_scan_root(args.path)  # a bad path fails before the catalogue is touched
-    open_from_args(args)
+    open_from_args(args, create=True)
     options = ScanOptions(ignore=args.ignore, full=args.full, batch_size=args.batch_size)
     if args.workers:
         options.workers = args.workers
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  problem: {path}: {message}", file=sys.stderr)
     if len(last.problems) > _MAX_PROBLEMS_SHOWN:
         more = len(last.problems) - _MAX_PROBLEMS_SHOWN
-        print(f"  … and {more} more (see `luna drives`)", file=sys.stderr)
+        print(f"  … and {more} more", file=sys.stderr)
     return 130 if last.state == "cancelled" else 0
 
 

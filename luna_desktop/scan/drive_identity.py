@@ -122,6 +122,44 @@ def unique_drive_name(base: str) -> str:
     return name
 
 
+def _check_same_drive(drive: Drive, root: Path, volume: Volume | None) -> None:
+    """Refuse to scan a folder into a named drive it plainly is not.
+
+    Scanning another folder as drive B would mark all of B's files missing. A folder
+    is taken as B when it is where B was last seen, carries B's volume UUID, or holds
+    any of the files sampled near its root at the same paths and sizes.
+    """
+    from .progress import ScanError
+
+    if drive.mount_path == str(root) or (
+        volume and volume.uuid and volume.uuid == drive.volume_uuid
+    ):
+        return
+    if not FileEntry.select().where(FileEntry.drive == drive).exists():
+        return
+    sample = sample_files(os.fsencode(root))
+    if not sample:
+        return
+    for rel, size in sample:
+        folder, name = split_relpath(rel)
+        if (
+            FileEntry.select()
+            .where(
+                (FileEntry.drive == drive)
+                & (FileEntry.folder == folder)
+                & (FileEntry.filename == name)
+                & (FileEntry.size == size)
+            )
+            .exists()
+        ):
+            return
+    raise ScanError(
+        f"{root} does not look like the drive {drive.name!r}: none of its files are "
+        f"catalogued there (it was last seen at {drive.mount_path}). Scan it under "
+        "another name, so that drive's files are not marked missing"
+    )
+
+
 def recognise_drive(root: Path) -> tuple[Drive | None, str]:
     """Which known drive a folder is, without writing anything, and a suggested name.
 
@@ -146,6 +184,8 @@ def identify_drive(root: Path, name: str | None = None) -> tuple[Drive, bool]:
     drive = None
     if name:
         drive = Drive.get_or_none(Drive.name == name)
+        if drive is not None:
+            _check_same_drive(drive, root, volume)
     else:
         if volume and volume.uuid:
             drive = Drive.get_or_none(Drive.volume_uuid == volume.uuid)

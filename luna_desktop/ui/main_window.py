@@ -666,9 +666,7 @@ class MainWindow(QMainWindow):
     def add_drive(self, folder: str, name: str | None = None) -> bool:
         """Name a folder as a drive (asking, unless `name` is given) and scan it."""
         if self.scans.running:
-            QMessageBox.information(
-                self, "Scan running", "Wait for the running scan to finish, or cancel it."
-            )
+            self.tell("Scan running", "Wait for the running scan to finish, or cancel it.")
             return False
         try:
             root = check_scan_root(folder)
@@ -677,16 +675,28 @@ class MainWindow(QMainWindow):
             return False
         if name is None:
             known, suggestion = recognise_drive(root)
-            prompt = (
-                f"This is the drive “{known.name}”, seen before. Rescan it as:"
-                if known
-                else f"Name the drive at {root}:"
-            )
-            name, ok = QInputDialog.getText(
-                self, "Add drive", prompt, QLineEdit.EchoMode.Normal, suggestion
-            )
-            if not ok or not name.strip():
-                return False
+            if known is not None:
+                # A known drive keeps its name (and its files' curation): one question.
+                answer = self.ask(
+                    "Add drive",
+                    f"This is the drive “{known.name}”, seen before at {known.mount_path}. "
+                    "Rescan it now?",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                )
+                if answer != QMessageBox.StandardButton.Yes:
+                    return False
+                name = known.name
+            else:
+                name, ok = QInputDialog.getText(
+                    self,
+                    "Add drive",
+                    f"Name the drive at {root}:",
+                    QLineEdit.EchoMode.Normal,
+                    suggestion,
+                )
+                self.activateWindow()
+                if not ok or not name.strip():
+                    return False
         self.start_scan(root, name.strip())
         return True
 
