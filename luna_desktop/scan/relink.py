@@ -9,7 +9,7 @@ matched.
 
 from __future__ import annotations
 
-from luna_desktop.catalog.models import FileEntry, FileTag
+from luna_desktop.catalog.models import DB, FileEntry
 
 # The columns a move carries from the new row to the old one: where the file is now and
 # what the scan read there. Curation columns are deliberately absent.
@@ -49,47 +49,68 @@ def relink_moved_files(drive_id: int, after_scan: int) -> int:
     A new row a curator already worked on (version > 1: curated while the scan ran) is
     left alone, so no decision is ever deleted.
     """
-    Old = FileEntry.alias()
-    # Driven from the missing side, which is small; the (size, oshash) index finds the
-    # new rows, so a first scan of a million files costs nothing here.
-    pairs = (
-        Old.select(Old.id, FileEntry.id, Old.filename == FileEntry.filename)
-        .join(
-            FileEntry,
-            on=(
-                (FileEntry.size == Old.size)
-                & (FileEntry.oshash == Old.oshash)
-                & (FileEntry.drive == Old.drive)
-            ),
-        )
-        .where(
-            (Old.drive == drive_id)
-            & (Old.present == False)  # noqa: E712
-            & (Old.size > 0)
-            & (FileEntry.added_scan > after_scan)
-            & (FileEntry.present == True)  # noqa: E712
-            & (FileEntry.version == 1)
-        )
-        # Several identical files went missing: prefer pairs that kept their name.
-        .order_by((Old.filename == FileEntry.filename).desc(), Old.missing_since.desc(), Old.id)
-        .tuples()
-    )
+    # Driven from the missing side, which is small, with the new rows found through the
+    # (size, oshash) index. INDEXED BY because, without statistics, SQLite would rather
+    # scan the drive's present rows for every missing one: 20,000 moves took 48 s.
+    pairs = DB.obj.execute_sql(
+        """
+        SELECT o.id, n.id
+        FROM file_entry AS o
+        JOIN file_entry AS n INDEXED BY file_entry_size_oshash
+          ON n.size = o.size AND n.oshash = o.oshash
+        WHERE o.drive_id = ? AND o.present = 0 AND o.size > 0
+          AND n.drive_id = ? AND n.present = 1 AND n.added_scan > ? AND n.version = 1
+        -- Several identical files went missing: prefer pairs that kept their name.
+        ORDER BY o.filename = n.filename DESC, o.missing_since DESC, o.id
+        """,
+        (drive_id, drive_id, after_scan),
+    ).fetchall()
     taken_old: set[int] = set()
     taken_new: set[int] = set()
-    moved = 0
-    for old_id, new_id, _same_name in list(pairs):
+    chosen: list[tuple[int, int]] = []
+    for old_id, new_id in pairs:
         if old_id in taken_old or new_id in taken_new:
             continue
         taken_old.add(old_id)
         taken_new.add(new_id)
-        new = FileEntry.get_by_id(new_id)
-        values = {col: getattr(new, col) for col in _FILE_COLUMNS}
-        # Keyword tags come from the file, so they follow the fresh read.
-        FileTag.delete().where((FileTag.file == old_id) & (FileTag.source == "keyword")).execute()
-        FileTag.update(file=old_id).where(FileTag.file == new_id).execute()
-        new.delete_instance()
-        FileEntry.update(present=True, missing_since=None, **values).where(
-            FileEntry.id == old_id
-        ).execute()
-        moved += 1
-    return moved
+        chosen.append((old_id, new_id))
+    if chosen:
+        _apply(chosen)
+    return len(chosen)
+
+
+def _apply(chosen: list[tuple[int, int]]) -> None:
+    """Move every pair at once: renaming a folder of 100,000 files is one move each,
+    and row-by-row updates would hold the catalogue's write lock for minutes."""
+    db = DB.obj
+    columns = [FileEntry._meta.fields[name].column_name for name in _FILE_COLUMNS]
+    db.execute_sql("DROP TABLE IF EXISTS temp.relink_pair")
+    db.execute_sql("DROP TABLE IF EXISTS temp.relink_new")
+    db.execute_sql(
+        "CREATE TEMP TABLE relink_pair (old_id INTEGER PRIMARY KEY, new_id INTEGER UNIQUE)"
+    )
+    db.connection().executemany("INSERT INTO temp.relink_pair VALUES (?, ?)", chosen)
+    new_columns = ", ".join(f'n."{c}"' for c in columns)
+    db.execute_sql(
+        f"CREATE TEMP TABLE relink_new AS SELECT p.old_id AS old_id, {new_columns} "
+        "FROM temp.relink_pair p JOIN file_entry n ON n.id = p.new_id"
+    )
+    # Keyword tags come from the file, so they follow the fresh read.
+    db.execute_sql(
+        "DELETE FROM file_tag WHERE source = 'keyword' "
+        "AND file_id IN (SELECT old_id FROM temp.relink_pair)"
+    )
+    db.execute_sql(
+        "UPDATE OR IGNORE file_tag SET file_id = "
+        "(SELECT old_id FROM temp.relink_pair WHERE new_id = file_tag.file_id) "
+        "WHERE file_id IN (SELECT new_id FROM temp.relink_pair)"
+    )
+    # The new rows go first: the old ones take over their (drive, folder, filename).
+    db.execute_sql("DELETE FROM file_entry WHERE id IN (SELECT new_id FROM temp.relink_pair)")
+    assignments = ", ".join(f'"{c}" = relink_new."{c}"' for c in columns)
+    db.execute_sql(
+        f"UPDATE file_entry SET {assignments}, present = 1, missing_since = NULL "
+        "FROM temp.relink_new WHERE file_entry.id = relink_new.old_id"
+    )
+    db.execute_sql("DROP TABLE temp.relink_pair")
+    db.execute_sql("DROP TABLE temp.relink_new")
