@@ -66,10 +66,24 @@ def warm(root: Path) -> None:
                     pass
 
 
-def child_scan(drive: str, catalog: str) -> None:
-    """Runs in a subprocess: one scan, then its own figures as JSON."""
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM).
+
+    Not getrusage's ru_maxrss: Linux carries the parent's high-water mark across fork
+    and exec, so a child started after exiftool's JSON was parsed reported the
+    parent's 200 MB as its own.
+    """
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_scan(drive: str, catalog: str) -> None:
+    """Runs in a subprocess: one scan, then its own figures as JSON."""
     from luna_desktop.catalog.database import open_catalog
     from luna_desktop.scan.pipeline import scan_drive
 
@@ -85,7 +99,7 @@ def child_scan(drive: str, catalog: str) -> None:
             {
                 "files": last.files_done,
                 "seconds": seconds,
-                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "rss_mb": peak_rss_mb(),
                 "errors": last.counts.errors,
                 "added": last.counts.added,
                 "unchanged": last.counts.unchanged,

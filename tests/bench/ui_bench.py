@@ -118,13 +118,12 @@ def child(catalog: str, mode: str) -> None:
     """Runs in its own process so start-up time and RSS are the window's own."""
     started = time.perf_counter()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import resource
-
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from luna_desktop.ui.app import create_window
+    from tests.bench.scan_bench import peak_rss_mb
 
     app = QApplication([])
     window = create_window(app, catalog)
@@ -174,7 +173,7 @@ def child(catalog: str, mode: str) -> None:
         QTest.keyClick(window.tree, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         save_ms.append((time.perf_counter() - t) * 1000)
         app.processEvents()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()
     window.form.revert()
     window.close()
     print(
