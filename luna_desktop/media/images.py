@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 import exifread
 import pillow_heif
 from defusedxml import ElementTree
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.tiff_ifd import Entry, read_ifd
@@ -90,7 +90,7 @@ def _read_with_pillow(fh: BinaryIO, info: MediaInfo) -> None:
     info.extractor = "exifread+pillow"
     fh.seek(0)
     try:
-        im = Image.open(fh)
+        im = _open_header(fh, info.mime)
     except Exception as exc:
         fh.seek(0)
         if fh.read(12)[4:8] == b"ftyp":
@@ -125,6 +125,30 @@ def _read_with_pillow(fh: BinaryIO, info: MediaInfo) -> None:
     xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
     if xmp:
         _apply_xmp(xmp, info)
+
+
+class _JpegHeader(JpegImagePlugin.JpegImageFile):
+    """Pillow's JPEG header reader, minus its DPI lookup.
+
+    On open, Pillow parses the whole EXIF block once more just to find a DPI, which
+    nothing here needs and exifread reads anyway: a fifth of a scan's time per JPEG.
+    """
+
+    def _read_dpi_from_exif(self) -> None:
+        return
+
+
+def _open_header(fh: BinaryIO, mime: str | None) -> Image.Image:
+    if mime == "image/jpeg":
+        try:
+            im = _JpegHeader(fh)
+        except Exception:
+            fh.seek(0)
+            return Image.open(fh)
+        if "mp" not in im.info:
+            return im
+        fh.seek(0)  # an MPO: Pillow's own factory knows its frames
+    return Image.open(fh)
 
 
 def _fix_heif_orientation(im: Image.Image, info: MediaInfo) -> None:
