@@ -54,7 +54,7 @@ class ScanOptions:
     workers: int = max(2, min(8, os.cpu_count() or 2))
     processes: bool = True
     process_after: int = 256  # files read on threads before the process pool is used
-    task_size: int = 16  # files per task handed to a worker
+    task_size: int = 32  # files per task handed to a worker
     batch_size: int = 500
     report_every: float = 0.2  # seconds between progress snapshots
 
