@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -31,13 +32,26 @@ def require_corpus() -> Path:
     root = corpus_root()
     if root is not None:
         return root
-    message = (
+    _missing(
         "the shared test corpus was not found at ../shared/corpus; "
         "set LUNA_TEST_CORPUS to its folder"
     )
+
+
+def _missing(message: str) -> NoReturn:
     if os.environ.get("LUNA_REQUIRE_CORPUS") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def truth_json() -> list[dict]:
+    """corpus-truth.json: exiftool's full output for every corpus file."""
+    import json
+
+    dump = require_corpus().parent / "corpus-truth.json"
+    if not dump.is_file():
+        _missing(f"corpus ground truth {dump} is missing")
+    return json.loads(dump.read_text(encoding="utf-8"))
 
 
 def truth_rows() -> list[dict[str, str]]:
@@ -45,9 +59,6 @@ def truth_rows() -> list[dict[str, str]]:
     root = require_corpus()
     tsv = root.parent / "corpus-truth.tsv"
     if not tsv.is_file():
-        message = f"corpus ground truth {tsv} is missing"
-        if os.environ.get("LUNA_REQUIRE_CORPUS") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        _missing(f"corpus ground truth {tsv} is missing")
     with tsv.open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh, delimiter="\t"))

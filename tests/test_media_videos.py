@@ -5,7 +5,6 @@ These tests need libvlc and fail (never skip) without it, with the install hint.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import struct
@@ -107,12 +106,9 @@ def test_codecs_and_orientation(corpus):
 
 def test_quicktime_dates_match_exiftool(corpus):
     """Creation dates the TSV leaves out: Apple's local CreationDate, else mvhd (UTC)."""
-    dump = corpus.parent / "corpus-truth.json"
-    if not dump.is_file():
-        pytest.skip(f"{dump} is missing")
-    tags = {
-        entry["SourceFile"].removeprefix("corpus/"): entry for entry in json.loads(dump.read_text())
-    }
+    from tests.corpus import truth_json
+
+    tags = {entry["SourceFile"].removeprefix("corpus/"): entry for entry in truth_json()}
     mov = tags["Phone/DCIM/100APPLE/with-gps.mov"]
     info = _read(corpus / "Phone/DCIM/100APPLE/with-gps.mov")
     assert info.taken_at == _truth_iso(mov["QuickTime:CreationDate"])  # local, with offset
@@ -159,7 +155,7 @@ def _copy_named(corpus: Path, tmp_path: Path, name: bytes) -> bytes:
     try:
         shutil.copyfile(os.fsencode(corpus / MP4), target)
     except OSError as exc:  # e.g. a filesystem that only takes UTF-8 names
-        pytest.skip(f"this filesystem refuses the name {name!r}: {exc}")
+        pytest.fail(f"the test folder's filesystem refuses the name {name!r}: {exc}")
     return target
 
 
