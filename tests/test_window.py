@@ -432,3 +432,33 @@ def test_dropping_a_known_drive_rescans_it_under_its_own_name(window, qtbot, dri
     assert Drive.select().count() == 1
     assert Drive.get().mount_path == str(moved.resolve())
     assert ScanRun.select().order_by(ScanRun.id.desc()).get().counts["unchanged"] == 65
+
+
+def test_a_save_conflict_lets_the_curator_choose(window, qtbot):
+    w = window
+    open_file(w, qtbot, TUSCANY, "DSCN0021.jpg")
+    row = entry(TUSCANY, "DSCN0021.jpg")
+    # Someone else saves the same file meanwhile (another window, another curator).
+    curation.save(row.id, curation.Curation(title="theirs"), row.version, "bob")
+    press(qtbot, w.tree, Qt.Key.Key_T)
+    qtbot.keyClicks(w.form.title, "mine")
+    asked = answer_next_dialog(QMessageBox.StandardButton.Cancel)
+    press(qtbot, w.form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert "changed elsewhere by bob" in asked[0]
+    assert entry(TUSCANY, "DSCN0021.jpg").title == "theirs" and w.form.title.text() == "mine"
+    # Cancel took their version as the baseline: this save simply goes through.
+    press(qtbot, w.form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert entry(TUSCANY, "DSCN0021.jpg").title == "mine"
+    log = [
+        (e.old_value, e.new_value, e.by) for e in EditLog.select().where(EditLog.field == "title")
+    ]
+    assert log == [("", "theirs", "bob"), ("theirs", "mine", "ada")]
+
+    # Again, and this time the curator's words win.
+    row = entry(TUSCANY, "DSCN0021.jpg")
+    curation.save(row.id, curation.Curation(title="theirs again"), row.version, "bob")
+    qtbot.keyClicks(w.form.title, " too")
+    asked = answer_next_dialog(QMessageBox.StandardButton.Save)
+    press(qtbot, w.form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert asked and entry(TUSCANY, "DSCN0021.jpg").title == "mine too"
+    assert not w.form.is_dirty()

@@ -196,6 +196,11 @@ class CurationForm(QWidget):
         if self._loaded is not None:
             self.load(self._loaded, self._group_items(), self._tag_model.stringList())
 
+    def adopt_baseline(self, curation: Curation) -> None:
+        """What is saved now (someone else's save): Esc returns to it; the typing stays."""
+        self._loaded = curation
+        self._changed()
+
     def mark_saved(self, saved: Curation, groups: list[str], tags: list[str]) -> None:
         self.load(saved, groups, tags)
 

@@ -565,8 +565,22 @@ class MainWindow(QMainWindow):
                 self.current_file.id, value, self._version, self.settings.curator_name
             )
         except curation.ConflictError as exc:
-            self.tell("Not saved", str(exc))
-            return False
+            # Someone saved this file since it was opened. Their values are in the edit
+            # log either way; the curator chooses whether theirs or these stand.
+            answer = self.ask(
+                "Changed elsewhere",
+                str(exc),
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+                informative="Save overwrites the other changes with what is in the form; "
+                "Cancel keeps editing (Esc then shows the other version).",
+            )
+            latest = curation.load(self.current_file.id)
+            if answer != QMessageBox.StandardButton.Save:
+                self.form.adopt_baseline(latest.curation)
+                self._version = latest.version
+                return False
+            self._version = latest.version
+            return self.save()
         except (OperationalError, DatabaseError) as exc:
             # Locked by a long write elsewhere, or the disk is full: keep the edits in
             # the form and say so; the curator can try again.
