@@ -42,7 +42,8 @@ class FileFilter:
         text = self.search.strip()
         if not text:
             return chip
-        like = f"%{_escape_like(text)}%"
+        # % and _ typed in the search stay wildcards, as in most desktop search fields.
+        like = f"%{text}%"
         tagged = (
             FileTag.select(FileTag.file)
             .join(Tag)
@@ -57,12 +58,6 @@ class FileFilter:
         if _looks_like_oshash(text):
             words |= FileEntry.oshash.startswith(text.lower())
         return chip & words
-
-
-def _escape_like(text: str) -> str:
-    # Peewee's ** adds no ESCAPE clause; % and _ typed by a curator match literally
-    # often enough that they are left as wildcards, as in most desktop search fields.
-    return text
 
 
 def _looks_like_oshash(text: str) -> bool:

@@ -26,16 +26,6 @@ class Volume:
     label: str | None
 
 
-def _unescape_mountinfo(field: str) -> str:
-    # /proc/self/mountinfo escapes space, tab, newline and backslash as octal.
-    return (
-        field.replace("\\040", " ")
-        .replace("\\011", "\t")
-        .replace("\\012", "\n")
-        .replace("\\134", "\\")
-    )
-
-
 def volume_of(root: Path) -> Volume | None:
     """The volume mounted exactly at `root`, when root is a mount point (Linux)."""
     try:

@@ -68,6 +68,3 @@ class DriveScans(QObject):
         self._cancel = None
         self.status.hide()
         self.ended.emit(self._last)
-
-    def wait(self, msecs: int) -> None:
-        self.pool.waitForDone(msecs)

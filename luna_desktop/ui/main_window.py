@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.scans.failed.connect(self._scan_failed)
         self._scan_seen_drive = False
         self._refresh_interval = _TREE_REFRESH_MS
+        self._completion_lists: tuple[list[str], list[str]] | None = None
         self.current_file: FileEntry | None = None
         self._version = 0
         self._guard_busy = False
@@ -448,7 +449,8 @@ class MainWindow(QMainWindow):
         self.current_file = entry
         loaded = curation.load(file_id)
         self._version = loaded.version
-        self.form.load(loaded.curation, curation.project_groups(), queries.tag_names())
+        groups, tags = self._completions()
+        self.form.load(loaded.curation, groups, tags)
         self.preview.show_file(file_id, self._absolute_path(entry), self._facts(entry))
         nxt = self.model.sibling_file(self.model.file_index(file_id), 1)
         nxt_id = self.model.file_id(nxt)
@@ -456,6 +458,13 @@ class MainWindow(QMainWindow):
             nxt_entry = FileEntry.get_or_none(FileEntry.id == nxt_id)
             if nxt_entry is not None:
                 self.preview.prefetch(nxt_id, self._absolute_path(nxt_entry, entry.drive))
+
+    def _completions(self) -> tuple[list[str], list[str]]:
+        """Project groups and tag names for the form's completers, read once per save
+        rather than on every j: a catalogue can hold thousands of keywords."""
+        if self._completion_lists is None:
+            self._completion_lists = (curation.project_groups(), queries.tag_names())
+        return self._completion_lists
 
     def _absolute_path(self, entry: FileEntry, drive: Drive | None = None) -> bytes | None:
         drive = drive or entry.drive
@@ -550,7 +559,7 @@ class MainWindow(QMainWindow):
             self.form.date.setFocus()
             return False
         group = value.project_group
-        if group and group not in curation.project_groups():
+        if group and group not in self._completions()[0]:
             answer = self.ask(
                 "New project group",
                 f"“{group}” is not a project group yet. Add it to the list?",
@@ -591,7 +600,8 @@ class MainWindow(QMainWindow):
             )
             return False
         saved = curation.load(self.current_file.id)
-        self.form.mark_saved(saved.curation, curation.project_groups(), queries.tag_names())
+        self._completion_lists = None  # a save may have added a group or tags
+        self.form.mark_saved(saved.curation, *self._completions())
         self.model.update_status(self.current_file.id, saved.curation.status)
         self.statusBar().showMessage(f"Saved {self.current_file.filename}", 2500)
         return True
@@ -717,6 +727,7 @@ class MainWindow(QMainWindow):
     def start_scan(self, root: Path, name: str) -> None:
         self._scan_seen_drive = False
         self._refresh_interval = _TREE_REFRESH_MS
+        self._completion_lists: tuple[list[str], list[str]] | None = None
         self.actions_by_id[ActionId.CANCEL_SCAN].setEnabled(True)
         self.scans.start(root, name, self.settings.ignore_patterns)
 
@@ -748,9 +759,9 @@ class MainWindow(QMainWindow):
             self.model.reload()
             self._show_empty_note()
             for path in expanded:
-                node = self.model._folders.get(path)
-                if node is not None:
-                    self.tree.expand(self.model.index_of(node))
+                index = self.model.folder_index(path)
+                if index is not None:
+                    self.tree.expand(index)
             if current is not None:
                 self.select_file(current, scroll=False)
         finally:
@@ -761,13 +772,14 @@ class MainWindow(QMainWindow):
         self._refresh_interval = max(_TREE_REFRESH_MS, int(spent_ms * 10))
 
     def _expanded_paths(self) -> list[str]:
-        paths = []
-        for path, node in self.model._folders.items():
-            if path and self.tree.isExpanded(self.model.index_of(node)):
-                paths.append(path)
-        return paths
+        return [
+            path
+            for path in self.model.folder_paths()
+            if self.tree.isExpanded(self.model.folder_index(path))
+        ]
 
     def _scan_ended(self, progress: ScanProgress | None) -> None:
+        self._completion_lists = None  # the scan may have brought new keywords
         self.actions_by_id[ActionId.CANCEL_SCAN].setEnabled(False)
         self._refresh_timer.stop()
         if progress is not None:

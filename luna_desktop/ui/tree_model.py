@@ -9,7 +9,7 @@ loaded to know which folders still have matches.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
@@ -30,8 +30,6 @@ class FolderNode:
         "matching",
         "name",
         "own_matching",
-        "own_reviewed",
-        "own_total",
         "parent",
         "path",
         "reviewed",
@@ -47,7 +45,7 @@ class FolderNode:
         self.subfolders: list[FolderNode] = []
         self.files: list[FileNode] | None = None  # None until the folder is expanded
         self.row = 0  # position under the parent, kept so lookups are O(1) on wide drives
-        self.own_total = self.own_reviewed = self.own_matching = 0
+        self.own_matching = 0  # files directly here that pass the filter
         self.total = self.reviewed = self.matching = 0  # with everything below
 
     def row_count(self) -> int:
@@ -115,7 +113,6 @@ class DriveTreeModel(QAbstractItemModel):
             if filtering and not count.matching:
                 continue
             node = self._folder(count.folder)
-            node.own_total, node.own_reviewed = count.total, count.reviewed
             node.own_matching = count.matching
             walk: FolderNode | None = node
             while walk is not None:
@@ -280,9 +277,13 @@ class DriveTreeModel(QAbstractItemModel):
         node = self.node(index)
         return node.row.id if isinstance(node, FileNode) else None
 
-    def folder_path(self, index: QModelIndex) -> str | None:
-        node = self.node(index)
-        return node.path if isinstance(node, FolderNode) else None
+    def folder_index(self, path: str) -> QModelIndex | None:
+        """The index of a folder by its path, or None when the tree does not show it."""
+        node = self._folders.get(path)
+        return self.index_of(node) if node is not None else None
+
+    def folder_paths(self) -> list[str]:
+        return [path for path in self._folders if path]
 
     def sibling_file(self, index: QModelIndex, step: int) -> QModelIndex:
         """The next (step=1) or previous (-1) file in the same folder, or invalid."""
@@ -317,7 +318,6 @@ class DriveTreeModel(QAbstractItemModel):
             return
         delta = 1 if now_reviewed else -1
         folder: FolderNode | None = node.parent
-        node.parent.own_reviewed += delta
         while folder is not None:
             folder.reviewed += delta
             if folder is not self.root:
@@ -328,9 +328,6 @@ class DriveTreeModel(QAbstractItemModel):
         self.dark = dark
         if self.root.row_count():
             self.layoutChanged.emit()
-
-    def persistent(self, index: QModelIndex) -> QPersistentModelIndex:
-        return QPersistentModelIndex(index)
 
 
 _FOLDER_ICON: QIcon | None = None

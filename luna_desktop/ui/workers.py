@@ -8,12 +8,14 @@ must outlive the runnable). Progress is throttled so the GUI thread is never flo
 
 from __future__ import annotations
 
+import logging
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+_log = logging.getLogger(__name__)
 
 
 class WorkerSignals(QObject):
@@ -41,7 +43,8 @@ class GeneratorWorker(QRunnable):
                     last_emit = now
                     self.signals.yielded.emit(last)
         except Exception as exc:  # reported to the GUI, which shows a clear message
-            exc.luna_traceback = traceback.format_exc()  # type: ignore[attr-defined]
+            # The window shows a one-line message; the traceback goes to the log.
+            _log.exception("background operation failed")
             self.signals.errored.emit(exc)
         else:
             self.signals.returned.emit(last)
