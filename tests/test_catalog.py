@@ -1,5 +1,7 @@
+import os
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -11,10 +13,12 @@ from luna_desktop.catalog.database import (
     open_catalog,
     resolve_catalog_path,
 )
+from luna_desktop.catalog.derived import FOLD_FUNCTION, fold
 from luna_desktop.catalog.errors import CatalogError
 from luna_desktop.catalog.models import Drive, FileEntry, SchemaVersion
 from luna_desktop.catalog.paths import relpath_bytes, to_text
 from luna_desktop.catalog.status import Status
+from tests.scanning import run_scan
 
 
 def test_new_catalogue_is_wal_with_foreign_keys_and_latest_schema(catalog):
@@ -27,13 +31,13 @@ def test_new_catalogue_is_wal_with_foreign_keys_and_latest_schema(catalog):
 
 
 def test_catalogue_path_precedence(tmp_path, monkeypatch):
-    assert default_catalog_path().name == "catalog.sqlite3"
-    assert str(default_catalog_path()).startswith(str(tmp_path.parent)) or "luna-desktop" in str(
-        default_catalog_path()
-    )
+    # conftest points XDG_DATA_HOME at a fresh folder: the default is exactly there.
+    data_home = Path(os.environ["XDG_DATA_HOME"])
+    assert resolve_catalog_path() == data_home / "luna-desktop" / "catalog.sqlite3"
     monkeypatch.setenv("LUNA_CATALOG", str(tmp_path / "env.sqlite3"))
     assert resolve_catalog_path() == tmp_path / "env.sqlite3"
     assert resolve_catalog_path(tmp_path / "flag.sqlite3") == tmp_path / "flag.sqlite3"
+    assert resolve_catalog_path("~/x.sqlite3") == Path(os.environ["HOME"]) / "x.sqlite3"
 
 
 def test_default_catalogue_is_in_the_users_data_directory(tmp_path, monkeypatch):
@@ -51,14 +55,15 @@ def test_migration_backs_up_then_upgrades_in_steps(tmp_path, monkeypatch):
     def add_column(db):
         db.execute_sql("ALTER TABLE drive ADD COLUMN colour TEXT")
 
-    monkeypatch.setitem(migrations.STEPS, 2, add_column)
+    latest = migrations.latest_version()
+    monkeypatch.setitem(migrations.STEPS, latest + 1, add_column)
     open_catalog(path)
-    assert migrations.current_version(Drive._meta.database) == 2
+    assert migrations.current_version(Drive._meta.database) == latest + 1
     close_catalog()
-    backups = list(tmp_path.glob("c.v1-*.bak"))
+    backups = list(tmp_path.glob(f"c.v{latest}-*.bak"))
     assert len(backups) == 1
     with sqlite3.connect(backups[0]) as con:
-        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == latest
         assert con.execute("SELECT name FROM drive").fetchall() == [("D1",)]
         columns = [r[1] for r in con.execute("PRAGMA table_info(drive)")]
         assert "colour" not in columns
@@ -73,12 +78,13 @@ def test_failed_migration_leaves_previous_version(tmp_path, monkeypatch):
         db.execute_sql("CREATE TABLE half_done (x INTEGER)")
         raise RuntimeError("step failed")
 
-    monkeypatch.setitem(migrations.STEPS, 2, broken)
+    latest = migrations.latest_version()
+    monkeypatch.setitem(migrations.STEPS, latest + 1, broken)
     with pytest.raises(RuntimeError):
         open_catalog(path)
     close_catalog()
     with sqlite3.connect(path) as con:
-        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == latest
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
         assert "half_done" not in tables
 
@@ -117,6 +123,7 @@ def test_backup_is_consistent_while_a_writer_is_mid_transaction(tmp_path):
     close_catalog()
 
     writer = sqlite3.connect(path, isolation_level=None)
+    writer.create_function(FOLD_FUNCTION, 1, fold)  # the triggers need it
     writer.execute("BEGIN IMMEDIATE")
     writer.execute(
         "INSERT INTO file_entry (uuid, drive_id, folder, filename, size, kind, present, status,"
@@ -150,15 +157,25 @@ def test_backup_into_folder_names_the_file(tmp_path, catalog):
     assert not list(folder.glob("*.partial"))
 
 
-def test_non_utf8_names_round_trip_through_the_catalogue(catalog):
-    raw = b"Sc\xe4ns/caf\xe9 \xff.jpg"
-    folder_text, _ = to_text(b"Sc\xe4ns")
+def test_non_utf8_names_round_trip_through_the_catalogue(tmp_path, catalog):
+    """A scanned name that is not UTF-8 is stored as a BLOB of its exact bytes, and the
+    path the catalogue gives back opens that very file."""
+    root = tmp_path / "drive"
+    folder = os.path.join(os.fsencode(root), b"Sc\xe4ns")
+    os.makedirs(folder)
+    with open(os.path.join(folder, b"caf\xe9 \xff.jpg"), "wb") as fh:
+        fh.write(b"the exact file")
+    run_scan(root, "D")
     name_text, exact = to_text(b"caf\xe9 \xff.jpg")
-    assert not exact and "\\xe9" in name_text
-    drive = Drive.create(name="D")
-    FileEntry.create(drive=drive, folder=folder_text, filename=name_text, raw_path=raw)
-    stored = FileEntry.get(FileEntry.filename == name_text)
-    assert stored.relpath == raw
+    assert not exact and name_text == "caf\\xe9 \\xff.jpg"
+    with sqlite3.connect(tmp_path / "catalog.sqlite3") as con:
+        stored, kind = con.execute(
+            "SELECT raw_path, typeof(raw_path) FROM file_entry WHERE filename = ?", (name_text,)
+        ).fetchone()
+    assert kind == "blob" and stored == b"Sc\xe4ns/caf\xe9 \xff.jpg"
+    row = FileEntry.get(FileEntry.filename == name_text)
+    with open(os.path.join(os.fsencode(root), row.relpath), "rb") as fh:
+        assert fh.read() == b"the exact file"
     assert relpath_bytes("a", "b.jpg", None) == b"a/b.jpg"
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import platformdirs
 from peewee import DatabaseError, OperationalError, SqliteDatabase
 
+from .derived import register_functions
 from .errors import CatalogError
 from .migrations import migrate
 from .models import DB
@@ -68,6 +69,7 @@ def open_catalog(
         raise CatalogError(f"cannot create the catalogue folder {db_path.parent}: {exc}") from exc
 
     db = SqliteDatabase(str(db_path), pragmas=_pragmas(), timeout=lock_timeout)
+    register_functions(db)
     DB.initialize(db)
     try:
         db.connect(reuse_if_open=True)

@@ -14,14 +14,23 @@ from pathlib import Path
 
 from peewee import Database
 
+from . import derived
 from .backup import backup_database
 from .errors import CatalogError
 from .models import ALL_MODELS, SchemaVersion
 
+Step = Callable[[Database], None]
+
+
+def _step_2(db: Database) -> None:
+    """Scan notes apart from errors; folder counts and search kept by triggers."""
+    db.execute_sql("ALTER TABLE file_entry ADD COLUMN scan_notes TEXT")
+    derived.create(db, fill=True)
+
+
 # Step N turns a version N-1 catalogue into version N. Version 1 is the first release,
 # created from the models; append new steps here, never edit old ones.
-Step = Callable[[Database], None]
-STEPS: dict[int, Step] = {}
+STEPS: dict[int, Step] = {2: _step_2}
 FIRST_VERSION = 1
 
 
@@ -45,6 +54,7 @@ def migrate(db: Database, db_path: Path | None) -> Path | None:
             raise CatalogError("this SQLite file is not a Luna catalogue (it has other tables)")
         with db.atomic():
             db.create_tables([*ALL_MODELS, SchemaVersion])
+            derived.create(db, fill=False)
             SchemaVersion.create(version=target)
         return None
     if version > target:

@@ -90,7 +90,8 @@ class FileEntry(BaseModel):
     extra = JSONField(null=True)
 
     extractor = CharField(null=True)
-    error = TextField(null=True)
+    error = TextField(null=True)  # the file could not be read in full
+    scan_notes = TextField(null=True)  # harmless oddities, one per line (not errors)
     scanned_at = DateTimeField(null=True)
     added_scan = IntegerField(null=True)  # the ScanRun that first catalogued this row
     present = BooleanField(default=True)

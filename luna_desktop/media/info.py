@@ -14,9 +14,9 @@ class MediaInfo:
     """Metadata extracted from one file.
 
     Every field is optional: a corrupt or truncated file yields what could be read
-    and a human-readable `error`. `taken_at` is ISO 8601 (``2008-10-22T16:28:39``,
-    with an offset such as ``+02:00`` only when the file states one); `taken_at_raw`
-    keeps the string exactly as the file wrote it.
+    and a human-readable `error`; `notes` say what is odd but harmless. `taken_at` is
+    ISO 8601 (``2008-10-22T16:28:39``, with an offset such as ``+02:00`` only when the
+    file states one); `taken_at_raw` keeps the string exactly as the file wrote it.
     """
 
     kind: str = "other"
@@ -39,6 +39,13 @@ class MediaInfo:
     # Which readers produced this, e.g. "exifread+pillow" or "libvlc".
     extractor: str = ""
     error: str | None = None
+    # What is worth knowing but is not a fault: bytes after the end of a video, a
+    # vendor trailer. A file with only notes was read completely.
+    notes: list[str] = field(default_factory=list)
+
+    def add_note(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
 
     def add_error(self, message: str) -> None:
         """Record a problem without losing earlier ones."""
