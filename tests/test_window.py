@@ -14,7 +14,7 @@ from luna_desktop.ui.main_window import MainWindow
 from luna_desktop.ui.settings import Settings
 from tests.media_factory import make_jpeg
 from tests.scanning import run_scan
-from tests.ui_helpers import answer_next_dialog
+from tests.ui_helpers import answer_conflict, answer_next_dialog
 
 TUSCANY = "2008 Tuscany Trip"
 
@@ -121,9 +121,7 @@ def test_u_jumps_to_the_next_unreviewed_file_across_folders(window, qtbot):
     w = window
     for row in FileEntry.select().where(FileEntry.folder == TUSCANY):
         if row.filename != "DSCN0010.jpg":
-            curation.save(
-                row.id, curation.Curation(status=int(Status.KEEP_OFFLINE)), row.version, "bob"
-            )
+            curation.replace(row.id, curation.Curation(status=int(Status.KEEP_OFFLINE)), "bob")
     w.model.reload()
     open_file(w, qtbot, TUSCANY, "DSCN0010.jpg")
     press(qtbot, w.tree, Qt.Key.Key_1)
@@ -226,7 +224,7 @@ def test_filter_chips_and_search(window, qtbot, drive_copy):
     (drive_copy / TUSCANY / "DSCN0027.jpg").unlink()
     run_scan(drive_copy, drive="Corpus")
     row = entry("2012-06 Dublin", "Nokia Lumia 800.jpg")
-    curation.save(row.id, curation.Curation(status=int(Status.NEEDS_ATTENTION)), row.version, "bob")
+    curation.replace(row.id, curation.Curation(status=int(Status.NEEDS_ATTENTION)), "bob")
 
     def visible_files():
         names = []
@@ -344,7 +342,7 @@ def test_unmounted_drive_still_browses_and_says_why_there_is_no_preview(window, 
     w = window
     drive_copy.rename(drive_copy.with_name("unplugged"))
     w.reload_drives(select="Corpus")
-    assert "(not mounted)" in w.drive_combo.currentText()
+    qtbot.waitUntil(lambda: "(not mounted)" in w.drive_combo.currentText())
     open_file(w, qtbot, TUSCANY, "DSCN0010.jpg")
     qtbot.waitUntil(lambda: "not mounted" in w.preview.placeholder_text.lower())
     # Curation goes on without the drive.
@@ -434,31 +432,85 @@ def test_dropping_a_known_drive_rescans_it_under_its_own_name(window, qtbot, dri
     assert ScanRun.select().order_by(ScanRun.id.desc()).get().counts["unchanged"] == 65
 
 
-def test_a_save_conflict_lets_the_curator_choose(window, qtbot):
+def test_saves_merge_field_by_field_with_a_save_made_elsewhere(window, qtbot):
     w = window
     open_file(w, qtbot, TUSCANY, "DSCN0021.jpg")
     row = entry(TUSCANY, "DSCN0021.jpg")
-    # Someone else saves the same file meanwhile (another window, another curator).
-    curation.save(row.id, curation.Curation(title="theirs"), row.version, "bob")
+    # Someone else saves other fields of the same file meanwhile.
+    curation.replace(row.id, curation.Curation(notes="their note", status=3), "bob")
     press(qtbot, w.tree, Qt.Key.Key_T)
     qtbot.keyClicks(w.form.title, "mine")
-    asked = answer_next_dialog(QMessageBox.StandardButton.Cancel)
     press(qtbot, w.form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert "changed elsewhere by bob" in asked[0]
-    assert entry(TUSCANY, "DSCN0021.jpg").title == "theirs" and w.form.title.text() == "mine"
-    # Cancel took their version as the baseline: this save simply goes through.
-    press(qtbot, w.form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert entry(TUSCANY, "DSCN0021.jpg").title == "mine"
-    log = [
-        (e.old_value, e.new_value, e.by) for e in EditLog.select().where(EditLog.field == "title")
-    ]
-    assert log == [("", "theirs", "bob"), ("theirs", "mine", "ada")]
+    assert QApplication.activeModalWidget() is None  # nothing to ask: both are kept
+    saved = entry(TUSCANY, "DSCN0021.jpg")
+    assert (saved.title, saved.notes, saved.status) == ("mine", "their note", 3)
+    assert w.form.notes.toPlainText() == "their note" and not w.form.is_dirty()
+    assert "kept the" in w.statusBar().currentMessage()
 
-    # Again, and this time the curator's words win.
+
+def test_a_field_both_changed_is_asked_side_by_side(window, qtbot):
+    w = window
+    open_file(w, qtbot, TUSCANY, "DSCN0021.jpg")
     row = entry(TUSCANY, "DSCN0021.jpg")
-    curation.save(row.id, curation.Curation(title="theirs again"), row.version, "bob")
-    qtbot.keyClicks(w.form.title, " too")
-    asked = answer_next_dialog(QMessageBox.StandardButton.Save)
+    curation.replace(row.id, curation.Curation(title="theirs", notes="their note"), "bob")
+    press(qtbot, w.tree, Qt.Key.Key_T)
+    qtbot.keyClicks(w.form.title, "mine")
+    # Keep editing: nothing is written, their untouched note shows, my title stays.
+    asked = answer_conflict(save=False)
     press(qtbot, w.form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert asked and entry(TUSCANY, "DSCN0021.jpg").title == "mine too"
-    assert not w.form.is_dirty()
+    qtbot.waitUntil(lambda: bool(asked))
+    assert asked == [("title", "theirs", "mine")]
+    assert entry(TUSCANY, "DSCN0021.jpg").title == "theirs"
+    assert w.form.title.text() == "mine" and w.form.notes.toPlainText() == "their note"
+    # Again, after bob saves once more; this time theirs stands for the title.
+    curation.replace(row.id, curation.Curation(title="theirs again", notes="their note"), "bob")
+    asked = answer_conflict({"title": False})
+    press(qtbot, w.form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(asked))
+    assert asked == [("title", "theirs again", "mine")]
+    assert entry(TUSCANY, "DSCN0021.jpg").title == "theirs again"
+    assert w.form.title.text() == "theirs again" and not w.form.is_dirty()
+    # And once more with mine chosen: the edit log holds every save.
+    curation.replace(row.id, curation.Curation(title="third", notes="their note"), "bob")
+    w.form.title.setFocus()
+    w.form.title.selectAll()
+    qtbot.keyClicks(w.form.title, "my final title")
+    asked = answer_conflict({"title": True})
+    press(qtbot, w.form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(asked))
+    assert entry(TUSCANY, "DSCN0021.jpg").title == "my final title"
+    log = [(e.new_value, e.by) for e in EditLog.select().where(EditLog.field == "title")]
+    assert log == [
+        ("theirs", "bob"),
+        ("theirs again", "bob"),
+        ("third", "bob"),
+        ("my final title", "ada"),
+    ]
+
+
+@pytest.mark.parametrize("layout", ["flat", "subfolders", "mixed"])
+def test_a_drive_shows_its_root_files_whatever_else_it_holds(qtbot, catalog, tmp_path, layout):
+    card = tmp_path / "100CANON"
+    root_names = [f"IMG_{i:04d}.JPG" for i in range(5)] if layout != "subfolders" else []
+    for name in root_names:
+        make_jpeg(card / name)
+    if layout != "flat":
+        make_jpeg(card / "Edits" / "crop.jpg")
+    run_scan(card, drive="Card")
+    # As after a restart: a new window on the catalogue.
+    w = MainWindow(Settings())
+    qtbot.addWidget(w)
+    w.show()
+    w.activateWindow()
+    qtbot.waitActive(w)
+    assert w.tree_stack.currentWidget() is w.tree
+    shown = [w.model.index(r, 0).data() for r in range(w.model.rowCount())]
+    assert shown == (["Edits"] if layout != "flat" else []) + root_names
+    if root_names:
+        first = w.model.index(len(shown) - len(root_names), 0)
+        w.tree.setCurrentIndex(first)
+        w.tree.setFocus()
+        qtbot.waitUntil(lambda: w.current_file is not None and w.tree.hasFocus())
+        press(qtbot, w.tree, Qt.Key.Key_J)
+        assert w.current_file.filename == root_names[1]
+    assert w.model.root.total == len(root_names) + (layout != "flat")

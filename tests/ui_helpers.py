@@ -34,3 +34,49 @@ def answer_next_dialog(button: QMessageBox.StandardButton | None = None, text: s
 
     QTimer.singleShot(0, respond)
     return seen
+
+
+def answer_conflict(mine: dict[str, bool] | None = None, save: bool = True):
+    """Answer the next save-conflict dialog: per field, keep mine (True) or theirs (False).
+
+    Returns a list that receives, per conflicting field, (field, theirs text, mine text).
+    """
+    from luna_desktop.ui.conflict_dialog import ConflictDialog
+
+    seen: list[tuple[str, str, str]] = []
+
+    def respond(attempts: int = 0) -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ConflictDialog):
+            if attempts < 200:
+                QTimer.singleShot(10, lambda: respond(attempts + 1))
+            return
+        seen.extend(dialog.rows())
+        for name, keep_mine in (mine or {}).items():
+            dialog.choose(name, keep_mine)
+        (dialog.accept if save else dialog.reject)()
+
+    QTimer.singleShot(0, respond)
+    return seen
+
+
+def click_in_next_dialog(object_name: str):
+    """Click the button called `object_name` in the next modal dialog; returns its texts."""
+    from PySide6.QtWidgets import QAbstractButton
+
+    seen: list[str] = []
+
+    def respond(attempts: int = 0) -> None:
+        dialog = QApplication.activeModalWidget()
+        button = dialog.findChild(QAbstractButton, object_name) if dialog else None
+        if button is None:
+            if attempts < 300:
+                QTimer.singleShot(10, lambda: respond(attempts + 1))
+            return
+        seen.append(dialog.text() if isinstance(dialog, QMessageBox) else dialog.windowTitle())
+        if isinstance(dialog, QMessageBox):
+            seen.append(dialog.informativeText())
+        button.click()
+
+    QTimer.singleShot(0, respond)
+    return seen

@@ -1,5 +1,10 @@
 """Saving what a curator decided: one transaction per save, an edit-log row per changed
-field, reviewed-at/by stamped, and the row's version bumped for optimistic locking."""
+field, reviewed-at/by stamped, and the row's version bumped.
+
+Saves merge field by field: a save carries only what this curator changed since the
+file was loaded, so two curators (or two windows) who changed different fields both
+keep their words; only a field both changed needs a decision.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,42 @@ from .status import Status
 
 
 class ConflictError(Exception):
-    """The row was saved by someone else since it was loaded."""
+    """Someone else saved a field this curator changed too, to another value.
+
+    Nothing was written. `fields` holds, per conflicting field, the value both started
+    from, theirs (now in the catalogue) and this curator's.
+    """
+
+    def __init__(self, path: str, by: str | None, fields: dict[str, FieldConflict], version: int):
+        who = f" by {by}" if by else ""
+        names = ", ".join(FIELD_LABELS.get(f, f) for f in fields)
+        super().__init__(f"{path} was changed elsewhere{who} since you opened it ({names})")
+        self.path = path
+        self.by = by
+        self.fields = fields
+        self.version = version  # the row's version now
+
+
+class RowGoneError(Exception):
+    """The row the form was loaded from no longer exists (a scan relinked or removed it)."""
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    base: object
+    theirs: object
+    mine: object
+
+
+FIELD_LABELS = {
+    "status": "Status",
+    "title": "Title",
+    "project_group": "Project group",
+    "date": "Date",
+    "description": "Description",
+    "notes": "Notes",
+    "tags": "Tags",
+}
 
 
 @dataclass
@@ -50,7 +90,9 @@ def _clean_tags(tags: list[str]) -> list[str]:
 
 
 def load(file_id: int) -> Loaded:
-    row = FileEntry.get_by_id(file_id)
+    row = FileEntry.get_or_none(FileEntry.id == file_id)
+    if row is None:
+        raise RowGoneError(file_id)
     group = row.project_group.name if row.project_group_id else ""
     tags = [
         name
@@ -73,23 +115,53 @@ def load(file_id: int) -> Loaded:
     return Loaded(curation, row.version)
 
 
-def save(file_id: int, new: Curation, expected_version: int, curator: str) -> int:
-    """Write `new` over the row; returns the new version.
+@dataclass
+class Saved:
+    version: int  # the row's new version
+    curation: Curation  # what the row holds now
+    kept_theirs: list[str]  # fields someone else changed that this save left as they were
 
-    Raises ConflictError, changing nothing, when the row's version is no longer
-    `expected_version`. A save with no changed field still stamps reviewed-at/by:
-    the curator looked at the file and confirmed it.
+
+def save(
+    file_id: int,
+    new: Curation,
+    base: Curation,
+    base_version: int,
+    curator: str,
+    keep_theirs: frozenset[str] | set[str] = frozenset(),
+    keep_mine: frozenset[str] | set[str] = frozenset(),
+) -> Saved:
+    """Save the fields this curator changed since `base` (what the form was loaded with).
+
+    Only changed fields are written, so a field someone else changed meanwhile that
+    this curator did not touch keeps their value. A field both changed (to different
+    values) raises ConflictError and nothing is written, unless the curator already
+    chose: `keep_theirs` (their value stays) or `keep_mine` (this curator's is written).
+    A save with no changed field still stamps
+    reviewed-at/by: the curator looked at the file and confirmed it.
     """
+    mine = new.changes_from(base)
     with DB.atomic("IMMEDIATE"):
-        row = FileEntry.get_by_id(file_id)
-        if row.version != expected_version:
-            who = f" by {row.reviewed_by}" if row.reviewed_by else ""
-            raise ConflictError(
-                f"{row.display_path} was changed elsewhere{who} since you opened it; "
-                "reload it to see the other changes"
-            )
-        old = load(file_id).curation
-        changes = new.changes_from(old)
+        row = FileEntry.get_or_none(FileEntry.id == file_id)
+        if row is None:
+            raise RowGoneError(file_id)
+        current = load(file_id).curation
+        theirs = current.changes_from(base) if row.version != base_version else {}
+        conflicts = {
+            name: FieldConflict(old, theirs[name][1], value)
+            for name, (old, value) in mine.items()
+            if name in theirs
+            and theirs[name][1] != value
+            and name not in keep_theirs
+            and name not in keep_mine
+        }
+        if conflicts:
+            raise ConflictError(row.display_path, row.reviewed_by, conflicts, row.version)
+        changes = {
+            name: (getattr(current, name), value)
+            for name, (_old, value) in mine.items()
+            if name not in keep_theirs and getattr(current, name) != value
+        }
         now = utcnow()
         values: dict[str, object] = {
             "reviewed_at": now,
@@ -118,7 +190,15 @@ def save(file_id: int, new: Curation, expected_version: int, curator: str) -> in
                     for name, (old_value, new_value) in changes.items()
                 ]
             ).execute()
-        return row.version + 1
+        kept = sorted(name for name in theirs if name not in mine or name in keep_theirs)
+        return Saved(row.version + 1, load(file_id).curation, kept)
+
+
+def replace(file_id: int, new: Curation, curator: str) -> Saved:
+    """Make the row's curation exactly `new` (a save by someone who saw its current values)."""
+    with DB.atomic("IMMEDIATE"):
+        loaded = load(file_id)
+        return save(file_id, new, loaded.curation, loaded.version, curator)
 
 
 def _log_text(name: str, value: object) -> str | None:

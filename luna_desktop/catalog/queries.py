@@ -1,7 +1,7 @@
 """The catalogue questions the curation window asks, fast on a million rows.
 
-Everything here is keyed by drive and folder so that the (drive, folder, …) indexes
-answer it; nothing loads a whole drive's rows into memory.
+Everything here reads the per-folder counts kept by triggers or seeks an index by
+drive and folder; nothing groups or loads a whole drive's rows.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from peewee import JOIN, fn
 
-from .models import Drive, FileEntry, FileTag, Tag
+from .derived import STATUS_COLUMNS
+from .models import DB, Drive, FileEntry, FileTag, Tag
+from .search import SearchHits
 from .status import Status
 
 CHIPS = ("all", "unreviewed", "needs_attention", "upload", "missing")
@@ -23,45 +25,28 @@ class FileFilter:
     chip: str = "all"
     search: str = ""
 
+    def __post_init__(self) -> None:
+        if self.chip not in CHIPS:
+            raise ValueError(f"unknown filter {self.chip!r}; expected one of {', '.join(CHIPS)}")
+
     @property
     def is_default(self) -> bool:
-        return self.chip == "all" and not self.search.strip()
+        return self.chip == "all" and not self.searching
 
-    def expression(self):
-        """A WHERE expression on FileEntry for this filter."""
+    @property
+    def searching(self) -> bool:
+        return bool(self.search.strip())
+
+    def chip_expression(self):
+        """The chip as a WHERE expression on FileEntry (the search is applied apart)."""
         present = FileEntry.present == True  # noqa: E712
-        chip = {
+        return {
             "all": present,
             "unreviewed": present & (FileEntry.status == int(Status.UNREVIEWED)),
             "needs_attention": present & (FileEntry.status == int(Status.NEEDS_ATTENTION)),
             "upload": present & (FileEntry.status == int(Status.UPLOAD)),
             "missing": FileEntry.present == False,  # noqa: E712
-        }.get(self.chip)
-        if chip is None:
-            raise ValueError(f"unknown filter {self.chip!r}; expected one of {', '.join(CHIPS)}")
-        text = self.search.strip()
-        if not text:
-            return chip
-        # % and _ typed in the search stay wildcards, as in most desktop search fields.
-        like = f"%{text}%"
-        tagged = (
-            FileTag.select(FileTag.file)
-            .join(Tag)
-            .where(Tag.name**like)  # ** is case-insensitive LIKE
-        )
-        words = (
-            (FileEntry.filename**like)
-            | (FileEntry.folder**like)
-            | (FileEntry.title**like)
-            | FileEntry.id.in_(tagged)
-        )
-        if _looks_like_oshash(text):
-            words |= FileEntry.oshash.startswith(text.lower())
-        return chip & words
-
-
-def _looks_like_oshash(text: str) -> bool:
-    return 4 <= len(text) <= 16 and all(c in "0123456789abcdefABCDEF" for c in text)
+        }[self.chip]
 
 
 @dataclass
@@ -72,37 +57,41 @@ class FolderCount:
     matching: int  # files that pass the current filter
 
 
-def folder_counts(drive_id: int, file_filter: FileFilter = FileFilter()) -> list[FolderCount]:
+# Which folder_stats columns count the files a chip shows.
+_CHIP_COLUMNS = {
+    "all": STATUS_COLUMNS,
+    "unreviewed": ("s1",),
+    "needs_attention": (f"s{int(Status.NEEDS_ATTENTION)}",),
+    "upload": (f"s{int(Status.UPLOAD)}",),
+    "missing": ("missing",),
+}
+
+
+def folder_counts(
+    drive_id: int, file_filter: FileFilter = FileFilter(), hits: SearchHits | None = None
+) -> list[FolderCount]:
     """Every folder of a drive that holds files, with its own (not recursive) counts.
 
-    One grouped query over the (drive, folder, status) index gives the curator's
-    progress; a second, only when a filter is active, says which folders match.
+    Read from folder_stats, which triggers keep up to date: a few thousand folder rows,
+    never the million file rows. With a search, `hits` (from catalog.search, run
+    beforehand off the GUI thread) says which files match.
     """
-    present = FileEntry.present == True  # noqa: E712
-    reviewed = fn.SUM((FileEntry.status != int(Status.UNREVIEWED)).cast("INTEGER"))
-    progress = (
-        FileEntry.select(FileEntry.folder, fn.COUNT(FileEntry.id), reviewed)
-        .where((FileEntry.drive == drive_id) & present)
-        .group_by(FileEntry.folder)
-        .tuples()
+    columns = ", ".join((*STATUS_COLUMNS, "missing"))
+    rows = DB.execute_sql(
+        f"SELECT folder, {columns} FROM folder_stats WHERE drive_id = ?", (drive_id,)
     )
-    counts = {
-        folder: FolderCount(folder, total, int(done or 0), total)
-        for folder, total, done in progress
-    }
-    if file_filter.is_default:
-        return sorted(counts.values(), key=lambda c: c.folder)
-    for c in counts.values():
-        c.matching = 0
-    matches = (
-        FileEntry.select(FileEntry.folder, fn.COUNT(FileEntry.id))
-        .where((FileEntry.drive == drive_id) & file_filter.expression())
-        .group_by(FileEntry.folder)
-        .tuples()
-    )
-    for folder, n in matches:
-        counts.setdefault(folder, FolderCount(folder, 0, 0, 0)).matching = n
-    return sorted(counts.values(), key=lambda c: c.folder)
+    chip_index = [(*STATUS_COLUMNS, "missing").index(c) for c in _CHIP_COLUMNS[file_filter.chip]]
+    out = []
+    for folder, *numbers in rows:
+        total = sum(numbers[:6])
+        matching = sum(numbers[i] for i in chip_index)
+        if hits is not None and folder not in hits.folders:
+            matching = len(hits.files.get(folder, ()))
+        if not total and not matching:
+            continue  # only missing files (outside Missing), or none left at all
+        out.append(FolderCount(folder, total, total - numbers[0], matching))
+    out.sort(key=lambda c: c.folder)
+    return out
 
 
 @dataclass
@@ -118,8 +107,17 @@ class FileRow:
 
 
 def files_in_folder(
-    drive_id: int, folder: str, file_filter: FileFilter = FileFilter()
+    drive_id: int,
+    folder: str,
+    file_filter: FileFilter = FileFilter(),
+    only_ids: list[int] | None = None,
 ) -> list[FileRow]:
+    """A folder's files that pass the chip, in name order; `only_ids`: just these (a search)."""
+    where = (
+        (FileEntry.drive == drive_id) & (FileEntry.folder == folder) & file_filter.chip_expression()
+    )
+    if only_ids is not None:
+        where &= FileEntry.id.in_(only_ids)
     query = (
         FileEntry.select(
             FileEntry.id,
@@ -129,9 +127,7 @@ def files_in_folder(
             FileEntry.kind,
             FileEntry.error.is_null(False),
         )
-        .where(
-            (FileEntry.drive == drive_id) & (FileEntry.folder == folder) & file_filter.expression()
-        )
+        .where(where)
         .order_by(FileEntry.filename)
         .tuples()
     )
@@ -141,26 +137,85 @@ def files_in_folder(
     ]
 
 
+# Seeks the (drive, present, status, folder, filename) index from a position: the cost
+# does not grow with the drive.
+_NEXT_UNREVIEWED = (
+    "SELECT id FROM file_entry INDEXED BY file_entry_review_order "
+    "WHERE drive_id = ? AND present = 1 AND status = 1 AND (folder, filename) > (?, ?) "
+    "{folders}ORDER BY folder, filename LIMIT 1"
+)
+
+
 def next_unreviewed(
-    drive_id: int, after: tuple[str, str] | None, file_filter: FileFilter = FileFilter()
+    drive_id: int, after: tuple[str, str] | None, hits: SearchHits | None = None
 ) -> FileEntry | None:
-    """The next unreviewed present file in tree order (folder, then filename), wrapping."""
-    base = (
-        (FileEntry.drive == drive_id)
-        & (FileEntry.present == True)  # noqa: E712
-        & (FileEntry.status == int(Status.UNREVIEWED))
-        & file_filter.expression()
-    )
-    order = (FileEntry.folder, FileEntry.filename)
-    if after is not None:
-        folder, name = after
-        later = (FileEntry.folder > folder) | (
-            (FileEntry.folder == folder) & (FileEntry.filename > name)
-        )
-        found = FileEntry.select().where(base & later).order_by(*order).first()
+    """The next unreviewed present file in tree order (folder, then filename), wrapping.
+
+    With `hits`, only among the files a search found.
+    """
+    start = after or ("", "")
+    if hits is None:
+        file_id = _seek_unreviewed(drive_id, start) if after else None
+        if file_id is None:
+            file_id = _seek_unreviewed(drive_id, ("", ""), inclusive=True)
+    else:
+        file_id = _next_unreviewed_hit(drive_id, start, hits)
+    return FileEntry.get_or_none(FileEntry.id == file_id) if file_id is not None else None
+
+
+def _seek_unreviewed(
+    drive_id: int, after: tuple[str, str], inclusive: bool = False, folder: str | None = None
+) -> int | None:
+    sql = _NEXT_UNREVIEWED.format(folders="AND folder = ? " if folder is not None else "")
+    if inclusive:
+        sql = sql.replace("(folder, filename) > (?, ?)", "(folder, filename) >= (?, ?)")
+    params: tuple = (drive_id, *after) + ((folder,) if folder is not None else ())
+    row = DB.execute_sql(sql, params).fetchone()
+    return row[0] if row else None
+
+
+def _next_unreviewed_hit(drive_id: int, after: tuple[str, str], hits: SearchHits) -> int | None:
+    """Walk the folders of a search's hits in tree order from `after`, wrapping."""
+    current, name = after
+    unreviewed = _unreviewed_hits(hits)
+
+    def first_in(folder: str, after_name: str | None) -> int | None:
+        if folder in hits.folders:  # every file of the folder matched: seek the index
+            position = (folder, after_name or "")
+            return _seek_unreviewed(drive_id, position, after_name is None, folder)
+        for file_id, file_name in unreviewed.get(folder, []):
+            if after_name is None or file_name > after_name:
+                return file_id
+        return None
+
+    folders = sorted(set(hits.folders) | set(hits.files))
+    order = [(current, name)] if current in folders else []
+    order += [(f, None) for f in folders if f > current]
+    order += [(f, None) for f in folders if f <= current]  # the wrap
+    for folder, after_name in order:
+        found = first_in(folder, after_name)
         if found is not None:
             return found
-    return FileEntry.select().where(base).order_by(*order).first()
+    return None
+
+
+def _unreviewed_hits(hits: SearchHits) -> dict[str, list[tuple[int, str]]]:
+    """The unreviewed present files among a search's file hits, by folder, in name order."""
+    ids = [i for ids in hits.files.values() for i in ids]
+    by_folder: dict[str, list[tuple[int, str]]] = {}
+    query = (
+        FileEntry.select(FileEntry.id, FileEntry.folder, FileEntry.filename)
+        .where(
+            FileEntry.id.in_(ids)
+            & (FileEntry.present == True)  # noqa: E712
+            & (FileEntry.status == int(Status.UNREVIEWED))
+        )
+        .order_by(FileEntry.filename)
+        .tuples()
+    )
+    for file_id, folder, name in query:
+        by_folder.setdefault(folder, []).append((file_id, name))
+    return by_folder
 
 
 def drives() -> list[Drive]:

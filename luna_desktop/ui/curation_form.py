@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from luna_desktop.catalog.curation import Curation
+from luna_desktop.catalog.curation import FIELD_LABELS, Curation
 from luna_desktop.catalog.status import Status
 
 from . import palette
@@ -47,6 +47,7 @@ class TagCompleter(QCompleter):
 
 class CurationForm(QWidget):
     dirtyChanged = Signal(bool)
+    edited = Signal()  # any keystroke or choice, for the drafts journal
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -134,8 +135,8 @@ class CurationForm(QWidget):
 
     # -- loading and reading -------------------------------------------------------------
 
-    def load(self, curation: Curation, groups: list[str], tags: list[str]) -> None:
-        widgets = (
+    def _widgets(self) -> tuple[QWidget, ...]:
+        return (
             self.status,
             self.group,
             self.title,
@@ -144,18 +145,42 @@ class CurationForm(QWidget):
             self.notes,
             self.tags,
         )
-        for w in widgets:
-            w.blockSignals(True)
-        self.group.clear()
-        self.group.addItems(groups)
-        self._tag_model.setStringList(tags)
-        self._show(curation)
-        for w in widgets:
-            w.blockSignals(False)
+
+    def load(self, curation: Curation) -> None:
+        """Show a file's saved curation; nothing is dirty."""
+        self._show_quietly(curation)
         self._loaded = curation
         self.setEnabled(True)
         self._check_date()
         self._set_dirty(False)
+
+    def _show_quietly(self, curation: Curation) -> None:
+        for w in self._widgets():
+            w.blockSignals(True)
+        self._show(curation)
+        for w in self._widgets():
+            w.blockSignals(False)
+
+    def set_completions(self, groups: list[str], tags: list[str]) -> None:
+        """The project groups and tags offered while typing: set when they change, not per
+        file (a catalogue can hold thousands of keywords)."""
+        if groups != self._group_items():
+            text = self.group.currentText()
+            self.group.blockSignals(True)
+            self.group.clear()
+            self.group.addItems(groups)
+            self.group.setEditText(text)
+            self.group.blockSignals(False)
+        if tags != self._tag_model.stringList():
+            self._tag_model.setStringList(tags)
+
+    def restore(self, values: Curation, base: Curation) -> None:
+        """Put back unsaved values (a draft from the journal) typed over `base`."""
+        self._show_quietly(values)
+        self._loaded = base
+        self.setEnabled(True)
+        self._check_date()
+        self._changed()
 
     def _show(self, c: Curation) -> None:
         self.status.setCurrentIndex(max(self.status.findData(int(c.status)), 0))
@@ -168,7 +193,7 @@ class CurationForm(QWidget):
 
     def clear(self) -> None:
         self._loaded = None
-        self.load(Curation(), [], [])
+        self.load(Curation())
         self._loaded = None
         self.setEnabled(False)
         self._set_dirty(False)
@@ -194,15 +219,37 @@ class CurationForm(QWidget):
     def revert(self) -> None:
         """Esc: back to what was last loaded or saved."""
         if self._loaded is not None:
-            self.load(self._loaded, self._group_items(), self._tag_model.stringList())
+            self.load(self._loaded)
 
-    def adopt_baseline(self, curation: Curation) -> None:
-        """What is saved now (someone else's save): Esc returns to it; the typing stays."""
-        self._loaded = curation
-        self._changed()
+    def rebase(self, latest: Curation) -> None:
+        """Someone else saved meanwhile: fields this curator did not touch show their
+        values; typed ones stay. Esc now returns to `latest`."""
+        if self._loaded is None:
+            return
+        typed = self.value().changes_from(self._loaded)
+        merged = Curation(
+            **{
+                name: (typed[name][1] if name in typed else getattr(latest, name))
+                for name in Curation.__dataclass_fields__
+            }
+        )
+        self.restore(merged, latest)
 
-    def mark_saved(self, saved: Curation, groups: list[str], tags: list[str]) -> None:
-        self.load(saved, groups, tags)
+    def mark_saved(self, saved: Curation) -> None:
+        self.load(saved)
+
+    def edits_text(self) -> str:
+        """The unsaved edits as plain text, for the clipboard when they cannot be saved."""
+        if self._loaded is None:
+            return ""
+        lines = []
+        for name, (_old, new) in self.value().changes_from(self._loaded).items():
+            if name == "status":
+                new = Status(int(new)).label  # type: ignore[arg-type]
+            elif name == "tags":
+                new = ", ".join(new)  # type: ignore[arg-type]
+            lines.append(f"{FIELD_LABELS.get(name, name)}: {new}")
+        return "\n".join(lines)
 
     def _group_items(self) -> list[str]:
         return [self.group.itemText(i) for i in range(self.group.count())]
@@ -235,6 +282,7 @@ class CurationForm(QWidget):
         if self._loaded is None:
             return
         self._set_dirty(bool(self.value().changes_from(self._loaded)))
+        self.edited.emit()
 
     def _set_dirty(self, dirty: bool) -> None:
         if dirty != self._dirty:

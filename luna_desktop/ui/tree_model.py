@@ -1,10 +1,12 @@
 """The drive tree: folders with reviewed/total, files with their status, loaded lazily.
 
-The folder skeleton of a drive comes from one grouped query (folder_counts), so a
-drive of a million files in twenty thousand folders opens at once; a folder's files
-are queried only when it is expanded (canFetchMore/fetchMore). Filtering happens in
-the catalogue queries rather than in a proxy model: a proxy would need every row
-loaded to know which folders still have matches.
+The folder skeleton of a drive comes from the per-folder counts the catalogue keeps
+(folder_counts), so a drive of a million files in twenty thousand folders opens at
+once; a folder's files are queried only when it is expanded (canFetchMore/fetchMore),
+except the drive root's own files, which are shown at once (a camera card or a flat
+export has nothing else). Filtering happens in the catalogue queries rather than in a
+proxy model: a proxy would need every row loaded to know which folders still have
+matches. A search's hits are found beforehand, off the GUI thread, and handed in.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from luna_desktop.catalog import queries
 from luna_desktop.catalog.queries import FileFilter, FileRow
+from luna_desktop.catalog.search import SearchHits
 from luna_desktop.catalog.status import Status
 
 from . import palette
@@ -78,6 +81,7 @@ class DriveTreeModel(QAbstractItemModel):
         super().__init__(parent)
         self.drive_id: int | None = None
         self.file_filter = FileFilter()
+        self.hits: SearchHits | None = None
         self.root = FolderNode("", "", None)
         self._folders: dict[str, FolderNode] = {}
         self._files: dict[int, FileNode] = {}
@@ -85,11 +89,18 @@ class DriveTreeModel(QAbstractItemModel):
 
     # -- loading -------------------------------------------------------------------
 
-    def load(self, drive_id: int | None, file_filter: FileFilter | None = None) -> None:
+    def load(
+        self,
+        drive_id: int | None,
+        file_filter: FileFilter | None = None,
+        hits: SearchHits | None = None,
+    ) -> None:
+        """Show a drive; with a search in `file_filter`, `hits` are what it found."""
         self.beginResetModel()
         self.drive_id = drive_id
         if file_filter is not None:
             self.file_filter = file_filter
+            self.hits = hits if file_filter.searching else None
         self._build()
         self.endResetModel()
 
@@ -109,7 +120,7 @@ class DriveTreeModel(QAbstractItemModel):
         if self.drive_id is None:
             return
         filtering = not self.file_filter.is_default
-        for count in queries.folder_counts(self.drive_id, self.file_filter):
+        for count in queries.folder_counts(self.drive_id, self.file_filter, self.hits):
             if filtering and not count.matching:
                 continue
             node = self._folder(count.folder)
@@ -121,6 +132,18 @@ class DriveTreeModel(QAbstractItemModel):
                 walk.matching += count.matching
                 walk = walk.parent
         # folder_counts is sorted by path, so subfolders come out in name order.
+        self.root.files = self._query_files(self.root) if self.root.own_matching else []
+        for position, file_node in enumerate(self.root.files):
+            file_node.position = position
+            self._files[file_node.row.id] = file_node
+
+    def _query_files(self, node: FolderNode) -> list[FileNode]:
+        assert self.drive_id is not None
+        only = None
+        if self.hits is not None and node.path not in self.hits.folders:
+            only = self.hits.files.get(node.path, [])
+        rows = queries.files_in_folder(self.drive_id, node.path, self.file_filter, only)
+        return [FileNode(r, node, i) for i, r in enumerate(rows)]
 
     def _folder(self, path: str) -> FolderNode:
         node = self._folders.get(path)
@@ -176,13 +199,13 @@ class DriveTreeModel(QAbstractItemModel):
         node = self.node(parent)
         if not isinstance(node, FolderNode) or node.files is not None or self.drive_id is None:
             return
-        rows = queries.files_in_folder(self.drive_id, node.path, self.file_filter)
-        if not rows:
+        files = self._query_files(node)
+        if not files:
             node.files = []
             return
         first = len(node.subfolders)
-        self.beginInsertRows(parent, first, first + len(rows) - 1)
-        node.files = [FileNode(r, node, i) for i, r in enumerate(rows)]
+        self.beginInsertRows(parent, first, first + len(files) - 1)
+        node.files = files
         for f in node.files:
             self._files[f.row.id] = f
         self.endInsertRows()

@@ -1,0 +1,128 @@
+"""Search as you type over a million files: the FTS5 trigram indexes of catalog.derived.
+
+A search text is split into words; a file matches when every word occurs somewhere in
+its name, title or tags, or every word occurs in its folder's path (then the whole
+folder matches), or the text is the start of its oshash. Matching ignores case and
+accents for all of Unicode, and every character stands for itself (`_` and `%` are not
+wildcards). Words of three letters or more are looked up in the trigram index; shorter
+ones are checked on the rows the longer ones found (a search of only short words reads
+the index's text from the start, and stops at the limit).
+
+At most `limit` files are returned (the tree shows them, and says when there are more):
+the cost of a search is bounded by what can be shown, never by the catalogue's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .derived import fold
+from .models import DB
+
+SEARCH_LIMIT = 5000
+_TRIGRAM = 3
+
+# A chip as SQL on file_entry AS f (the search joins the index to it).
+CHIP_SQL = {
+    "all": "f.present = 1",
+    "unreviewed": "f.present = 1 AND f.status = 1",
+    "needs_attention": "f.present = 1 AND f.status = 6",
+    "upload": "f.present = 1 AND f.status = 2",
+    "missing": "f.present = 0",
+}
+
+
+@dataclass
+class SearchHits:
+    """What a search found on one drive."""
+
+    text: str
+    # Folders whose path matches: every file in them (that passes the chip) is a match.
+    folders: set[str] = field(default_factory=set)
+    # Other matching files, by folder: {folder: [file id, …]}.
+    files: dict[str, list[int]] = field(default_factory=dict)
+    truncated: bool = False  # more files matched than `limit`
+
+    @property
+    def file_count(self) -> int:
+        return sum(len(ids) for ids in self.files.values())
+
+
+def words_of(text: str) -> list[str]:
+    return [w for w in fold(text).split() if w]
+
+
+def _match_expression(words: list[str]) -> str | None:
+    """An FTS5 query: each long word as a quoted string (so nothing in it is syntax)."""
+    long_words = [w for w in words if len(w) >= _TRIGRAM]
+    if not long_words:
+        return None
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+
+
+def _short_word_checks(words: list[str], columns: str) -> tuple[str, list[str]]:
+    """instr() checks for the words too short for the trigram index."""
+    short = [w for w in words if len(w) < _TRIGRAM]
+    return "".join(f" AND instr({columns}, ?) > 0" for _ in short), short
+
+
+def looks_like_oshash(text: str) -> bool:
+    return 4 <= len(text) <= 16 and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+def search(drive_id: int, text: str, chip: str = "all", limit: int = SEARCH_LIMIT) -> SearchHits:
+    hits = SearchHits(text)
+    words = words_of(text)
+    if not words:
+        return hits
+    chip_sql = CHIP_SQL[chip]
+    hits.folders = _matching_folders(drive_id, words)
+    seen: set[int] = set()
+
+    def add(rows) -> None:
+        for file_id, folder in rows:
+            if file_id in seen or folder in hits.folders:
+                continue
+            if len(seen) >= limit:
+                hits.truncated = True
+                return
+            seen.add(file_id)
+            hits.files.setdefault(folder, []).append(file_id)
+
+    stripped = text.strip()
+    if looks_like_oshash(stripped):
+        prefix = stripped.lower()
+        add(
+            DB.execute_sql(
+                f"SELECT f.id, f.folder FROM file_entry f WHERE f.oshash >= ? AND f.oshash < ? "
+                f"AND f.drive_id = ? AND {chip_sql} LIMIT ?",
+                (prefix, prefix + "g", drive_id, limit + 1),
+            )
+        )
+    columns = "s.name || ' ' || s.title || ' ' || s.tags"
+    checks, short = _short_word_checks(words, columns)
+    match = _match_expression(words)
+    where = "s.file_search MATCH ? AND " if match else ""
+    params: list[object] = [match] if match else []
+    add(
+        DB.execute_sql(
+            f"SELECT f.id, f.folder FROM file_search s JOIN file_entry f ON f.id = s.rowid "
+            f"WHERE {where}f.drive_id = ? AND {chip_sql}{checks} LIMIT ?",
+            (*params, drive_id, *short, limit + 1),
+        )
+    )
+    return hits
+
+
+def _matching_folders(drive_id: int, words: list[str]) -> set[str]:
+    """Folders of the drive whose whole path holds every word (a few thousand rows at most)."""
+    checks, short = _short_word_checks(words, "fs.path")
+    match = _match_expression(words)
+    where = "fs.folder_search MATCH ? AND " if match else ""
+    params: list[object] = [match] if match else []
+    rows = DB.execute_sql(
+        f"SELECT st.folder FROM folder_search fs JOIN folder_stats st ON st.id = fs.rowid "
+        f"WHERE {where}st.drive_id = ?{checks}",
+        (*params, drive_id, *short),
+    )
+    return {folder for (folder,) in rows if folder}

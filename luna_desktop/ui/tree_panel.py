@@ -1,0 +1,417 @@
+"""The left side of the window: drive selector, filter chips, search, and the drive tree.
+
+It finds files and moves between them; what happens to the file being edited when the
+curator moves is the curation controller's business, asked through `may_leave`.
+Searches run off the GUI thread (catalog.search); the tree then shows their hits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from luna_desktop.catalog import queries
+from luna_desktop.catalog.models import FileEntry
+from luna_desktop.catalog.queries import FileFilter
+from luna_desktop.catalog.search import SEARCH_LIMIT, SearchHits, search
+
+from .background import LatestOnly
+from .mount_watch import Mount, MountWatch
+from .tree_model import DriveTreeModel
+
+CHIP_LABELS = (
+    ("all", "All"),
+    ("unreviewed", "Unreviewed"),
+    ("needs_attention", "Needs attention"),
+    ("upload", "For upload"),
+    ("missing", "Missing"),
+)
+# Long enough to take a burst of keystrokes as one search, short enough to feel instant.
+SEARCH_SETTLE_MS = 60
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class TreePanel(QWidget):
+    fileChanged = Signal(object)  # the file id now current in the tree, or None
+    message = Signal(str, int)  # for the status bar
+    searchDone = Signal()  # a search's hits are shown (tests and benchmarks wait on it)
+
+    def __init__(self, mounts: MountWatch, may_leave: Callable[[], bool], parent=None):
+        super().__init__(parent)
+        self.mounts = mounts
+        self.may_leave = may_leave
+        self.model = DriveTreeModel(self)
+        self.current_file_id: int | None = None
+        self.scanning_drive: str | None = None  # "Scanning…" instead of "no files"
+        self._guard_busy = False
+        self._searches = LatestOnly(self)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_SETTLE_MS)
+        self._search_timer.timeout.connect(self.apply_filter)
+        self._build()
+        mounts.changed.connect(self._label_drives)
+
+    def _build(self) -> None:
+        self.drive_combo = QComboBox()
+        self.drive_combo.setObjectName("drive_selector")
+        self.drive_combo.setMinimumContentsLength(18)
+        self.drive_combo.setToolTip("The drive shown in the tree")
+        self.drive_combo.currentIndexChanged.connect(self._drive_chosen)
+
+        self.chips = QButtonGroup(self)
+        self.chips.setExclusive(True)
+        chip_row = QHBoxLayout()
+        chip_row.setSpacing(4)
+        for key, label in CHIP_LABELS:
+            chip = QToolButton()
+            chip.setObjectName(f"chip_{key}")
+            chip.setText(label)
+            chip.setCheckable(True)
+            chip.setAutoRaise(True)
+            chip.setProperty("chip", key)
+            chip.setToolTip(f"Show {label.lower()} files")
+            self.chips.addButton(chip)
+            chip_row.addWidget(chip)
+            if key == "all":
+                chip.setChecked(True)
+        self.chips.buttonClicked.connect(lambda _b: self.apply_filter())
+
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search name, path, title, oshash, tags  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search_note = QLabel()
+        self.search_note.setObjectName("search_note")
+        self.search_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.search_note.hide()
+
+        self.tree = QTreeView()
+        self.tree.setObjectName("tree")
+        self.tree.setModel(self.model)
+        self.tree.setUniformRowHeights(True)  # a folder of 5,000 files lays out at once
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setSelectionMode(QTreeView.SelectionMode.SingleSelection)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # Not ResizeToContents: that measures every row of an expanded 5,000-file folder
+        # on each change, which made a save take 150 ms.
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, self.fontMetrics().horizontalAdvance("Needs attention") + 24)
+        self.tree.selectionModel().currentChanged.connect(self._current_changed)
+
+        self.empty_note = QLabel()
+        self.empty_note.setObjectName("empty_note")
+        self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_note.setWordWrap(True)
+        self.empty_note.setMargin(24)
+        self.empty_note.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.tree_stack = QStackedWidget()
+        self.tree_stack.addWidget(self.tree)
+        self.tree_stack.addWidget(self.empty_note)
+
+        top = QVBoxLayout()
+        top.setContentsMargins(6, 6, 6, 0)
+        drive_row = QHBoxLayout()
+        drive_label = QLabel("&Drive")
+        drive_label.setBuddy(self.drive_combo)
+        drive_row.addWidget(drive_label)
+        drive_row.addWidget(self.drive_combo, 1)
+        top.addLayout(drive_row)
+        top.addLayout(chip_row)
+        top.addWidget(self.search)
+        top.addWidget(self.search_note)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.tree_stack, 1)
+
+    # -- drives ------------------------------------------------------------------------------
+
+    def refresh_drive_list(self, select: str | None = None) -> None:
+        """Rebuild the selector's items (new drives, mounted or not) without touching the tree."""
+        current = select or self.drive_name()
+        drives = queries.drives()
+        self.drive_combo.blockSignals(True)
+        self.drive_combo.clear()
+        for drive in drives:
+            self.drive_combo.addItem(drive.name, drive.id)
+            last = self.drive_combo.count() - 1
+            self.drive_combo.setItemData(last, drive.name, NAME_ROLE)
+            self.drive_combo.setItemData(last, drive.mount_path, NAME_ROLE + 1)
+        index = 0
+        if current:
+            found = self.drive_combo.findData(current, NAME_ROLE)
+            index = max(found, 0)
+        self.drive_combo.setCurrentIndex(index if self.drive_combo.count() else -1)
+        self.drive_combo.blockSignals(False)
+        self._label_drives()
+        self.mounts.watch([d.mount_path for d in drives if d.mount_path])
+
+    def _label_drives(self) -> None:
+        """Say which drives are plugged in, from what the mount watch last learned."""
+        for i in range(self.drive_combo.count()):
+            name = self.drive_combo.itemData(i, NAME_ROLE)
+            state = self.mounts.state(self.drive_combo.itemData(i, NAME_ROLE + 1))
+            suffix = {
+                Mount.ABSENT: "  (not mounted)",
+                Mount.NOT_RESPONDING: "  (not responding)",
+            }.get(state, "")
+            self.drive_combo.setItemText(i, f"{name}{suffix}")
+
+    def drive_id(self) -> int | None:
+        data = self.drive_combo.currentData()
+        return int(data) if data is not None else None
+
+    def drive_name(self) -> str | None:
+        return self.drive_combo.currentData(NAME_ROLE)
+
+    def _drive_chosen(self, _index: int) -> None:
+        if not self.may_leave():
+            previous = self.model.drive_id
+            self.drive_combo.blockSignals(True)
+            self.drive_combo.setCurrentIndex(max(self.drive_combo.findData(previous), 0))
+            self.drive_combo.blockSignals(False)
+            return
+        self.load_tree()
+
+    # -- filters and search -------------------------------------------------------------------
+
+    def current_filter(self) -> FileFilter:
+        chip = self.chips.checkedButton()
+        key = chip.property("chip") if chip else "all"
+        return FileFilter(key, self.search.text())
+
+    def set_chip(self, key: str) -> None:
+        for chip in self.chips.buttons():
+            chip.setChecked(chip.property("chip") == key)
+
+    def apply_filter(self) -> None:
+        if not self.may_leave():
+            # Put the chips and search back as they were: the tree still shows the old filter.
+            self.set_chip(self.model.file_filter.chip)
+            self.search.blockSignals(True)
+            self.search.setText(self.model.file_filter.search)
+            self.search.blockSignals(False)
+            return
+        self.load_tree(keep_current=True)
+
+    def load_tree(self, restore: FileEntry | None = None, keep_current: bool = False) -> None:
+        """Show the chosen drive through the current filter (a search first finds its hits)."""
+        file_filter = self.current_filter()
+        drive_id = self.drive_id()
+        if not file_filter.searching or drive_id is None:
+            self._searches.cancel()
+            self._show(drive_id, file_filter, None, keep_current, restore)
+            return
+        self.search_note.setText("Searching…")
+        self.search_note.show()
+        self._searches.request(
+            lambda: search(drive_id, file_filter.search, file_filter.chip),
+            lambda hits: self._show(drive_id, file_filter, hits, keep_current, restore),
+            lambda exc: self.message.emit(f"The search failed: {exc}", 8000),
+        )
+
+    def _show(
+        self,
+        drive_id: int | None,
+        file_filter: FileFilter,
+        hits: SearchHits | None,
+        keep_current: bool,
+        restore: FileEntry | None,
+    ) -> None:
+        keep = self.current_file_id if keep_current else None
+        self.model.load(drive_id, file_filter, hits)
+        self._note_search(hits)
+        self._set_current(None)
+        target = restore
+        if keep is not None:
+            target = FileEntry.get_or_none(FileEntry.id == keep)
+        if target is not None and target.drive_id == drive_id and self.select_file(target):
+            pass
+        elif self.model.rowCount() and not self.tree.currentIndex().isValid():
+            self.tree.setCurrentIndex(self.model.index(0, 0))
+            self.tree.expand(self.model.index(0, 0))
+        self.show_empty_note()
+        if hits is not None:
+            self.searchDone.emit()
+
+    def _note_search(self, hits: SearchHits | None) -> None:
+        if hits is None:
+            self.search_note.hide()
+            return
+        if hits.truncated:
+            text = f"Showing the first {SEARCH_LIMIT:,} matching files: type more to narrow."
+        else:
+            found = hits.file_count
+            text = f"{found:,} matching file{'s' if found != 1 else ''}"
+            if hits.folders:
+                folders = len(hits.folders)
+                text += f" and {folders:,} matching folder{'s' if folders != 1 else ''}"
+        self.search_note.setText(text)
+        self.search_note.show()
+
+    def show_empty_note(self) -> None:
+        """Say what to do when the tree has nothing to show, instead of a blank pane."""
+        had_focus = self.tree.hasFocus() or self.empty_note.hasFocus()
+        if self.model.rowCount():
+            self.tree_stack.setCurrentWidget(self.tree)
+            if had_focus:
+                self.tree.setFocus()
+            return
+        if self.drive_combo.count() == 0:
+            text = (
+                "<p><b>No drives yet</b></p><p>Drop a drive's folder on this window, or "
+                "choose File → Add Drive… (Ctrl+O). Luna catalogues it without moving "
+                "or changing a file.</p>"
+            )
+        elif self.scanning_drive is not None and self.scanning_drive == self.drive_name():
+            text = "<p><b>Scanning…</b></p><p>Files appear here as they are catalogued.</p>"
+        elif not self.current_filter().is_default:
+            text = "<p><b>No files match</b></p><p>Choose All or clear the search.</p>"
+        else:
+            text = "<p><b>This drive has no files</b></p>"
+        self.empty_note.setText(text)
+        self.tree_stack.setCurrentWidget(self.empty_note)
+        if had_focus:
+            self.empty_note.setFocus()
+
+    # -- the current file ------------------------------------------------------------------
+
+    def select_file(self, entry: FileEntry, scroll: bool = True) -> bool:
+        index = self.model.find_file(entry.id, entry.folder)
+        if not index.isValid():
+            return False
+        parent = index.parent()
+        while parent.isValid():
+            self.tree.expand(parent)
+            parent = parent.parent()
+        self.tree.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        if scroll:
+            self.tree.scrollTo(index)
+        return True
+
+    def select_folder(self, path: str) -> bool:
+        index = self.model.folder_index(path)
+        if index is None:
+            return False
+        parent = index.parent()
+        while parent.isValid():
+            self.tree.expand(parent)
+            parent = parent.parent()
+        self.tree.expand(index)
+        self.tree.setCurrentIndex(index)
+        self.tree.scrollTo(index)
+        return True
+
+    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if self._guard_busy:
+            return
+        file_id = self.model.file_id(current)
+        if file_id is not None and file_id == self.current_file_id:
+            return
+        if not self.may_leave():
+            self._guard_busy = True
+            self.tree.selectionModel().setCurrentIndex(
+                previous,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self._guard_busy = False
+            return
+        self._set_current(file_id)
+
+    def _set_current(self, file_id: int | None) -> None:
+        if file_id == self.current_file_id and file_id is not None:
+            return
+        self.current_file_id = file_id
+        self.fileChanged.emit(file_id)
+
+    def next_file_id(self, file_id: int) -> int | None:
+        return self.model.file_id(self.model.sibling_file(self.model.file_index(file_id), 1))
+
+    # -- moving around ----------------------------------------------------------------------
+
+    def step_file(self, step: int) -> None:
+        index = self.tree.currentIndex()
+        if self.model.file_id(index) is None:
+            target = self.model.first_file(index) if step > 0 else QModelIndex()
+        else:
+            target = self.model.sibling_file(index, step)
+        if target.isValid():
+            self.tree.setCurrentIndex(target)
+            self.tree.scrollTo(target)
+        else:
+            where = "last" if step > 0 else "first"
+            self.message.emit(
+                f"This is the {where} file in the folder — press U for the next unreviewed file",
+                4000,
+            )
+
+    def next_unreviewed(self, current: FileEntry | None) -> None:
+        drive_id = self.drive_id()
+        if drive_id is None:
+            return
+        after = (current.folder, current.filename) if current else None
+        # The chip would contradict "unreviewed" (For upload, Missing…); the search stays.
+        hits = self.model.hits if self.model.file_filter.searching else None
+        target = queries.next_unreviewed(drive_id, after, hits)
+        if target is None:
+            what = "matching file" if hits is not None else "file on this drive"
+            self.message.emit(f"Every {what} has been reviewed", 5000)
+            return
+        if current is not None and target.id == current.id:
+            self.message.emit("This is the only unreviewed file left", 5000)
+            return
+        if self.select_file(target):
+            return
+        # Hidden by the chip (For upload, Missing…): show every file and go there.
+        if not self.may_leave():
+            return
+        self.set_chip("all")
+        self.model.load(drive_id, self.current_filter(), hits)
+        self.show_empty_note()
+        self.select_file(target)
+
+    # -- while a scan fills the drive ---------------------------------------------------------
+
+    def reload_keeping_place(self, current: FileEntry | None) -> None:
+        """New counts and files from the catalogue; the current file and its edits stay."""
+        expanded = [
+            path
+            for path in self.model.folder_paths()
+            if self.tree.isExpanded(self.model.folder_index(path))
+        ]
+        self._guard_busy = True
+        try:
+            self.model.reload()
+            self.show_empty_note()
+            for path in expanded:
+                index = self.model.folder_index(path)
+                if index is not None:
+                    self.tree.expand(index)
+            if current is not None:
+                self.select_file(current, scroll=False)
+        finally:
+            self._guard_busy = False

@@ -1,0 +1,293 @@
+"""The window's flows around scans and records that change under the curator, and the
+keys the README promises, each through the real window."""
+
+import shutil
+import sqlite3
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from luna_desktop.catalog import curation
+from luna_desktop.catalog.models import Drive, FileEntry, ScanRun
+from luna_desktop.catalog.status import Status
+from luna_desktop.scan.relink import relink_moved_files
+from luna_desktop.ui import main_window as main_window_module
+from luna_desktop.ui.actions import SPECS
+from luna_desktop.ui.main_window import MainWindow
+from luna_desktop.ui.settings import Settings
+from tests.media_factory import make_jpeg
+from tests.scanning import run_scan
+from tests.ui_helpers import answer_next_dialog, click_in_next_dialog
+
+
+@pytest.fixture
+def open_window(qtbot, catalog):
+    opened = []
+
+    def make():
+        settings = Settings()
+        settings.curator_name = "ada"
+        w = MainWindow(settings)
+        w.show()
+        w.activateWindow()
+        qtbot.waitExposed(w)
+        opened.append(w)
+        return w
+
+    yield make
+    for w in opened:
+        w.controller.discard()
+        w.scans.cancel()
+        qtbot.waitUntil(lambda w=w: not w.scan_running(), timeout=60000)
+        w.close()
+        w.deleteLater()
+
+
+def focus(qtbot, widget):
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
+
+
+def press(qtbot, widget, key, modifier=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(widget, key, modifier)
+    QApplication.processEvents()
+
+
+def big_folder(root, files):
+    source = make_jpeg(root.parent / f"{root.name}-src.jpg", size=(160, 120))
+    data = source.read_bytes()
+    for i in range(files):
+        folder = root / f"roll{i // 100:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{i:05d}.jpg").write_bytes(data + b"%06d" % i)
+    return root
+
+
+# -- records that change under the curator ---------------------------------------------------
+
+
+def test_edits_to_a_row_a_scan_relinked_are_saved_onto_the_row_that_holds_the_file(
+    open_window, qtbot, tmp_path
+):
+    # As a rescan sees a move: the old row (curated, now missing) and the new row it added.
+    drive = Drive.create(name="D", mount_path=str(tmp_path))
+    old = FileEntry.create(
+        drive=drive, folder="old", filename="a.jpg", size=9, oshash="ab" * 8, present=False
+    )
+    curation.replace(old.id, curation.Curation(status=3, notes="their note"), "bob")
+    new = FileEntry.create(
+        drive=drive, folder="new", filename="a.jpg", size=9, oshash="ab" * 8, added_scan=7
+    )
+    w = open_window()
+    assert w.select_file(new)
+    qtbot.waitUntil(lambda: w.current_file is not None and w.current_file.id == new.id)
+    w.form.focus_title()
+    qtbot.keyClicks(w.form.title, "typed while the scan ran")
+    # The scan ends: the old row takes the new path, the new row goes.
+    assert relink_moved_files(drive.id, 0) == 1
+    assert FileEntry.get_or_none(FileEntry.id == new.id) is None
+    assert w.save()
+    kept = FileEntry.get_by_id(old.id)
+    assert (kept.folder, kept.title, kept.notes, kept.status) == (
+        "new",
+        "typed while the scan ran",
+        "their note",
+        3,
+    )
+    assert w.current_file.id == old.id and not w.form.is_dirty()
+    assert w.model.file_index(old.id).isValid()
+    assert w.tree.currentIndex() == w.model.file_index(old.id)
+
+
+def test_edits_whose_row_is_gone_stay_in_the_form_and_can_be_copied(open_window, qtbot, tmp_path):
+    drive = Drive.create(name="D", mount_path=str(tmp_path))
+    row = FileEntry.create(drive=drive, folder="f", filename="a.jpg")
+    w = open_window()
+    assert w.select_file(row)
+    qtbot.waitUntil(lambda: w.current_file is not None)
+    w.form.focus_notes()
+    qtbot.keyClicks(w.form.notes, "do not lose me")
+    row.delete_instance()
+    QApplication.clipboard().clear()
+    said = click_in_next_dialog("copy_edits")
+    assert not w.save()
+    assert "no longer in the catalogue" in said[0]
+    assert QApplication.clipboard().text() == "Notes: do not lose me"
+    assert w.form.notes.toPlainText() == "do not lose me" and w.form.is_dirty()
+
+
+def test_a_row_marked_missing_while_open_still_takes_the_save(open_window, qtbot, tmp_path):
+    drive = Drive.create(name="D", mount_path=str(tmp_path))
+    row = FileEntry.create(drive=drive, folder="f", filename="a.jpg")
+    w = open_window()
+    assert w.select_file(row)
+    qtbot.waitUntil(lambda: w.current_file is not None)
+    w.form.set_status(int(Status.UPLOAD))
+    FileEntry.update(present=False).where(FileEntry.id == row.id).execute()
+    assert w.save()
+    assert FileEntry.get_by_id(row.id).status == Status.UPLOAD
+
+
+# -- scans and the window --------------------------------------------------------------------
+
+
+def test_closing_during_a_scan_asks_then_stops_it_then_closes(open_window, qtbot, tmp_path):
+    big = big_folder(tmp_path / "Big", 3000)
+    w = open_window()
+    w.start_scan(big, "Big")
+    qtbot.waitUntil(lambda: w.scans.status.isVisible(), timeout=10000)
+    asked = answer_next_dialog(QMessageBox.StandardButton.Yes)
+    assert not w.close()  # not yet: the scan must stop cleanly first
+    assert "A scan is running. Stop it and quit?" in asked[0]
+    assert "Stopping the scan" in w.statusBar().currentMessage()
+    assert w.isVisible() and w.scan_running()
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=60000)
+    assert not w.scan_running()
+    run = ScanRun.select().join(Drive).where(Drive.name == "Big").get()
+    assert run.state == "cancelled" and run.finished_at is not None
+
+
+def test_answering_no_keeps_the_window_and_the_scan(open_window, qtbot, tmp_path):
+    big = big_folder(tmp_path / "Big", 1500)
+    w = open_window()
+    w.start_scan(big, "Big")
+    answer_next_dialog(QMessageBox.StandardButton.No)
+    assert not w.close()
+    assert w.isVisible() and not w._closing
+
+
+def test_the_tree_fills_while_a_scan_runs(open_window, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(main_window_module, "_TREE_REFRESH_MS", 50)
+    big = big_folder(tmp_path / "Big", 4000)
+    w = open_window()
+    seen_mid_scan = []
+
+    def look(_progress):
+        if w.scan_running() and w.model_drive_name() == "Big":
+            seen_mid_scan.append(w.model.root.total)
+
+    w.scans.progressed.connect(look)
+    w.start_scan(big, "Big")
+    qtbot.waitUntil(lambda: not w.scan_running(), timeout=120000)
+    assert any(0 < total < 4000 for total in seen_mid_scan), seen_mid_scan
+    assert w.model.root.total == 4000
+
+
+def test_ignore_patterns_from_preferences_reach_the_scan(open_window, qtbot, tmp_path):
+    card = tmp_path / "Card"
+    make_jpeg(card / "keep.jpg")
+    (card / "keep.xmp").write_text("<x/>")
+    make_jpeg(card / "Proxies" / "small.jpg")
+    w = open_window()
+
+    def fill(attempts=0):
+        from luna_desktop.ui.preferences_dialog import PreferencesDialog
+
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, PreferencesDialog):
+            if attempts < 300:
+                QTimer.singleShot(10, lambda: fill(attempts + 1))
+            return
+        dialog.ignore_edit.setPlainText("*.xmp\nProxies")
+        dialog.accept()
+
+    QTimer.singleShot(0, fill)
+    w.show_preferences()
+    assert w.settings.ignore_patterns == ["*.xmp", "Proxies"]
+    assert w.add_drive(str(card), name="Card")
+    qtbot.waitUntil(lambda: not w.scan_running(), timeout=60000)
+    names = {f.filename for f in FileEntry.select()}
+    assert names == {"keep.jpg"}
+    assert ScanRun.get().counts["ignored"] == 2
+
+
+# -- keys the README promises ----------------------------------------------------------------
+
+
+@pytest.fixture
+def corpus_window(open_window, qtbot, tmp_path, corpus):
+    root = tmp_path / "Corpus"
+    shutil.copytree(corpus / "2008 Tuscany Trip", root / "2008 Tuscany Trip")
+    shutil.copytree(corpus / "Orientation Test", root / "Orientation Test")
+    run_scan(root, drive="Corpus")
+    w = open_window()
+    row = FileEntry.get(FileEntry.filename == "DSCN0010.jpg")
+    with qtbot.waitSignal(w.preview.rendered, timeout=15000):
+        assert w.select_file(row)
+    focus(qtbot, w.tree)
+    return w
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_each_number_key_sets_its_status(corpus_window, qtbot, status):
+    w = corpus_window
+    other = Status.UPLOAD if status is not Status.UPLOAD else Status.DISCARD
+    w.form.set_status(int(other))
+    press(qtbot, w.tree, getattr(Qt.Key, f"Key_{int(status)}"))
+    assert w.form.value().status == int(status)
+    press(qtbot, w.tree, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert FileEntry.get(FileEntry.filename == "DSCN0010.jpg").status == int(status)
+
+
+def test_z_zooms_the_preview_to_100_percent_and_back(corpus_window, qtbot):
+    w = corpus_window
+    assert not w.preview.is_zoomed()
+    press(qtbot, w.tree, Qt.Key.Key_Z)
+    assert w.preview.is_zoomed()
+    press(qtbot, w.tree, Qt.Key.Key_Z)
+    assert not w.preview.is_zoomed()
+
+
+def test_ctrl_f_goes_to_the_search_and_ctrl_1_back_to_the_tree(corpus_window, qtbot):
+    w = corpus_window
+    press(qtbot, w.tree, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(w.search.hasFocus)
+    with qtbot.waitSignal(w.panel.searchDone, timeout=10000):
+        qtbot.keyClicks(w.search, "dscn0012")
+    press(qtbot, w.search, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(w.tree.hasFocus)
+    press(qtbot, w.tree, Qt.Key.Key_J)  # a key of the tree, not typed into the search
+    assert w.search.text() == "dscn0012"
+
+
+def test_the_shortcuts_sheet_lists_every_key(corpus_window):
+    from luna_desktop.ui.shortcuts_sheet import ShortcutsSheet
+
+    sheet = ShortcutsSheet(corpus_window)
+    rows = {
+        sheet.table.item(r, 1).text(): sheet.table.item(r, 0).text()
+        for r in range(sheet.table.rowCount())
+    }
+    for spec in SPECS.values():
+        if not spec.keys:
+            continue
+        command = spec.text.replace("&", "").rstrip("…")
+        assert command in rows, f"{command} is missing from the sheet"
+        for key in spec.keys:
+            shown = key.replace("Return", "Enter").replace("Esc", "Esc")
+            assert shown.split("+")[-1].lower() in rows[command].lower(), (command, key)
+    sheet.deleteLater()
+
+
+def test_search_ignores_accents_and_case_through_the_window(open_window, qtbot, tmp_path):
+    drive = tmp_path / "D"
+    make_jpeg(drive / "Café Crème" / "x.jpg")
+    make_jpeg(drive / "other" / "Ærø.jpg")
+    run_scan(drive, drive="D")
+    w = open_window()
+    with qtbot.waitSignal(w.panel.searchDone, timeout=10000):
+        qtbot.keyClicks(w.search, "CAFE CREME")
+    assert w.model.folder_index("Café Crème") is not None
+    assert w.model.folder_index("other") is None
+    with qtbot.waitSignal(w.panel.searchDone, timeout=10000):
+        w.search.setText("aerø")
+    with qtbot.waitSignal(w.panel.searchDone, timeout=10000):
+        w.search.setText("ærø")
+    assert w.model.folder_index("other") is not None
+
+
+def test_a_catalogue_written_under_the_window_is_still_consistent(open_window, tmp_path):
+    open_window()
+    with sqlite3.connect(tmp_path / "catalog.sqlite3") as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
