@@ -1,15 +1,24 @@
-"""The preview pane with real decodes on its worker thread (pytest-qt)."""
+"""The preview pane with real decodes in its worker process (pytest-qt)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import shutil
+import subprocess
+import sys
 
+import psutil
 import pytest
+import shiboken6
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QAction, QShortcut
+from PySide6.QtGui import QAction, QPalette, QShortcut
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
 
-from luna_desktop.ui.preview_pane import PreviewPane, fact_values, human_size
+from luna_desktop.ui.facts_panel import FactsPanel
+from luna_desktop.ui.preview_pane import PreviewPane
+from luna_desktop.ui.preview_process import CRASH_MESSAGE
+from tests.crashing_decoder import CRASH_NAME, STUCK_NAME, decode_or_die
 
 S4 = "Phone/DCIM/Camera/Samsung GT-I9505 (Galaxy S4).jpg"
 
@@ -152,7 +161,7 @@ def test_a_result_for_a_file_no_longer_current_is_discarded(pane, qtbot, corpus)
     pane.rendered.connect(rendered.append)
     pane.show_file(1, path_of(corpus, S4), image_facts(S4))
     pane.show_file(2, None, image_facts("elsewhere/x.jpg"))  # not mounted: no decode
-    qtbot.waitUntil(lambda: pane.decodes_started == 1 and pane._in_flight is None, timeout=5000)
+    qtbot.waitUntil(lambda: pane.decodes_started == 1 and not pane._decoder.busy, timeout=5000)
     qtbot.wait(100)
     assert rendered == []
     assert pane.placeholder_text.startswith("Drive not mounted")
@@ -169,7 +178,7 @@ def test_going_back_uses_the_cache_and_prefetch_saves_a_decode(pane, qtbot, corp
     assert pane.decodes_started == 2  # from the cache
 
     pane.prefetch(3, path_of(corpus, c))
-    qtbot.waitUntil(lambda: pane.decodes_started == 3 and pane._in_flight is None, timeout=5000)
+    qtbot.waitUntil(lambda: pane.decodes_started == 3 and not pane._decoder.busy, timeout=5000)
     with qtbot.waitSignal(pane.rendered, timeout=1000):
         pane.show_file(3, path_of(corpus, c), image_facts(c))
     assert pane.decodes_started == 3
@@ -263,18 +272,161 @@ def test_clear_focus_and_no_shortcuts_of_its_own(pane):
     assert pane.current_file_id is None
 
 
-def test_fact_formatting():
-    assert human_size(1936020) == "1.9 MB" and human_size(999) == "999 bytes"
-    values = fact_values(
-        {
-            "camera_make": "Canon",
-            "camera_model": "Canon PowerShot S90",
-            "lat": -0.3713,
-            "lng": 36.0564166666667,
-            "duration": 125.0,
-            "kind": "video",
-        }
+# --- the decoder runs in a worker process ----------------------------------------------
+
+
+def worker_alive(pid: int | None) -> bool:
+    """Is that worker process still there (a zombie counts as gone)?"""
+    if pid is None:
+        return False
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def a_copy_named(corpus, tmp_path, name: str) -> bytes:
+    target = tmp_path / name
+    shutil.copyfile(corpus / S4, target)
+    return os.fsencode(target)
+
+
+def test_a_decoder_crash_is_shown_on_that_file_and_the_next_file_previews(qtbot, corpus, tmp_path):
+    pane = PreviewPane(decode=decode_or_die)
+    qtbot.addWidget(pane)
+    pane.resize(800, 600)
+    pane.show()
+    a, b = "2008 Tuscany Trip/DSCN0010.jpg", "2012-06 Dublin/Canon Powershot S90.jpg"
+    with qtbot.waitSignal(pane.rendered, timeout=10000):
+        pane.show_file(1, path_of(corpus, a), image_facts(a))
+    first_worker = pane._decoder.process.pid
+    assert worker_alive(first_worker) and first_worker != os.getpid()
+
+    crashing = a_copy_named(corpus, tmp_path, CRASH_NAME)
+    with qtbot.waitSignal(pane.failed, timeout=10000) as blocker:
+        pane.show_file(2, crashing, image_facts(f"Phone/{CRASH_NAME}"))
+    assert blocker.args == [2, CRASH_MESSAGE]
+    headline, name = visible_message(pane)
+    assert headline == CRASH_MESSAGE and "Luna is fine" in headline and name == CRASH_NAME
+    # That worker is gone; Luna (this process) carries on and has started a fresh one.
+    qtbot.waitUntil(lambda: not worker_alive(first_worker), timeout=10000)
+
+    with qtbot.waitSignal(pane.rendered, timeout=10000) as blocker:
+        pane.show_file(3, path_of(corpus, b), image_facts(b))
+    assert blocker.args == [3]
+    assert pane.image_view.has_image() and pane.placeholder_text == ""
+    second_worker = pane._decoder.process.pid
+    assert worker_alive(second_worker) and second_worker != first_worker
+
+    # Closing the pane ends its worker; nothing is left behind.
+    pane.close()
+    qtbot.waitUntil(
+        lambda: (
+            not worker_alive(second_worker)
+            and second_worker not in [p.pid for p in multiprocessing.active_children()]
+        ),
+        timeout=10000,
     )
-    assert values["camera"] == "Canon PowerShot S90"
-    assert values["gps"] == "-0.37130, 36.05642"
-    assert values["duration"] == "2:05"
+
+
+def test_closing_the_pane_never_waits_for_a_stuck_decoder(qtbot, corpus, tmp_path):
+    pane = PreviewPane(decode=decode_or_die)
+    qtbot.addWidget(pane)
+    pane.show()
+    pane.show_file(1, a_copy_named(corpus, tmp_path, STUCK_NAME), image_facts(STUCK_NAME))
+    qtbot.waitUntil(lambda: pane._decoder.process.pid is not None, timeout=10000)
+    worker = pane._decoder.process.pid
+    assert pane._decoder.busy
+    pane.close()
+    qtbot.waitUntil(lambda: not worker_alive(worker), timeout=10000)
+
+
+def test_a_pane_destroyed_with_its_window_takes_its_worker_along(qtbot, corpus, tmp_path):
+    # Inside a window the pane is never closed itself: it is destroyed with the window,
+    # here while its decoder is stuck. The destruction must neither hang nor leave the
+    # worker behind.
+    window = QWidget()
+    pane = PreviewPane(window, decode=decode_or_die)
+    window.show()
+    pane.show_file(1, a_copy_named(corpus, tmp_path, STUCK_NAME), image_facts(STUCK_NAME))
+    qtbot.waitUntil(lambda: pane._decoder.process.pid is not None, timeout=10000)
+    worker = pane._decoder.process.pid
+    gone: list[bool] = []
+    pane.destroyed.connect(lambda: gone.append(True))
+    shiboken6.delete(window)
+    assert gone == [True]
+    qtbot.waitUntil(lambda: not worker_alive(worker), timeout=10000)
+
+
+# --- facts: a problem is not a note -------------------------------------------------------
+
+
+def facts_panel(pane: PreviewPane) -> FactsPanel:
+    panel = pane.findChild(FactsPanel, "previewFacts")
+    assert panel is not None
+    return panel
+
+
+def layout_of(panel: FactsPanel) -> tuple[int, int]:
+    """(the panel's height, where the values start) once laid out."""
+    panel.layout().activate()
+    return panel.sizeHint().height(), panel.findChild(QLabel, "fact_path").x()
+
+
+def test_an_error_shows_as_the_problem_and_notes_apart(pane):
+    panel = facts_panel(pane)
+    pane.show_file(1, None, image_facts("a.jpg", error="the file ends before the picture does"))
+    assert panel.is_shown("problem") and not panel.is_shown("notes")
+    assert panel.value("problem") == "the file ends before the picture does"
+    layout = layout_of(panel)
+
+    notes = "12 bytes after the end of the video\nthe creation date is in the future"
+    pane.show_file(2, None, {"kind": "video", "mime": "video/mp4", "notes": notes})
+    assert panel.is_shown("notes") and not panel.is_shown("problem")
+    label = pane.findChild(QLabel, "fact_notes")
+    assert panel.value("notes") == (
+        "12 bytes after the end of the video  ·  the creation date is in the future"
+    )
+    assert label.toolTip() == notes  # one note a line
+    # Quieter than the problem: the notes take the colour of the titles.
+    assert label.foregroundRole() == QPalette.ColorRole.PlaceholderText
+    problem = pane.findChild(QLabel, "fact_problem")
+    assert problem.foregroundRole() != QPalette.ColorRole.PlaceholderText
+    # One line is kept for a problem or notes, so nothing above or beside them jumps.
+    assert layout_of(panel) == layout
+    pane.show_file(3, None, image_facts("b.jpg"))
+    assert not panel.is_shown("notes") and not panel.is_shown("problem")
+    assert layout_of(panel) == layout
+
+    pane.show_file(4, None, image_facts("c.jpg", error="unreadable", notes="odd trailer"))
+    assert panel.is_shown("problem") and panel.is_shown("notes")
+    assert (panel.value("problem"), panel.value("notes")) == ("unreadable", "odd trailer")
+
+
+def test_the_worker_ends_when_luna_is_killed(qtbot, corpus, tmp_path):
+    # SIGKILL gives Luna no chance to stop anything: the worker must notice by itself.
+    stuck = a_copy_named(corpus, tmp_path, STUCK_NAME)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    luna = subprocess.Popen(
+        [sys.executable, "-m", "tests.crashing_decoder", os.fsdecode(stuck)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        worker = int(luna.stdout.readline())
+        assert worker_alive(worker)
+    finally:
+        luna.kill()
+        luna.wait()
+    qtbot.waitUntil(lambda: not worker_alive(worker), timeout=10000)
+
+
+def test_work_queued_before_the_pane_closed_starts_no_worker_after_it(qtbot, corpus):
+    pane = PreviewPane()
+    qtbot.addWidget(pane)
+    pane.show()  # queues the worker's start on the decode thread
+    pane.show_file(1, path_of(corpus, S4), image_facts(S4))  # queued behind it
+    pane.close()
+    assert pane._decoder._pool.waitForDone(10000)
+    assert not pane._decoder.process.running

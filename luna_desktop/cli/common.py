@@ -63,14 +63,3 @@ def find_by_path(path: str) -> FileEntry | None:
 
 def print_json_line(data: dict) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
-
-
-def human_size(n: int | None) -> str:
-    if n is None:
-        return "-"
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"

@@ -7,10 +7,11 @@ import os
 
 from peewee import fn
 
+from luna_desktop.catalog.formatting import human_size
 from luna_desktop.catalog.models import Drive, FileEntry, ScanRun
 from luna_desktop.catalog.status import Status
 
-from .common import human_size, open_from_args, print_json_line
+from .common import open_from_args, print_json_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:

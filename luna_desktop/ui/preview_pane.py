@@ -1,35 +1,24 @@
 """The preview pane: the current file's picture (or why there is none) and its facts.
 
-Threading. Decoding (`media.render`, Qt-free) runs on the pane's own one-thread
-QThreadPool, so a scan on the global pool never delays a preview and previews never
-pile up. There is at most one decode in flight and one pending request; a new request
-replaces the pending one, so holding j (show_file many times a second) never queues
-stale work: when the decode in flight finishes, only the latest request runs next.
-A result for a file that is no longer current is not shown (it stays in the small
-LRU cache, which makes going back instant). The worker builds the QImage (QImage is
-safe off the GUI thread, QPixmap is not); the GUI thread only wraps it in a QPixmap.
-
-Results reach the GUI thread through a signal of a QObject that is a child of the
-pane, created after the pool: Qt deletes children in creation order, so when the pane
-goes, the pool is destroyed first and waits for a running decode before the object it
-emits on disappears.
+Decoding is `PreviewDecoder`'s business (preview_decoder.py): in a worker process,
+waited on off the GUI thread, one at a time, latest request first, with a small cache
+that makes going back instant. The pane asks for decodes and shows what comes back;
+a result for a file that is no longer current is not shown (it stays in the cache).
+If the decoder crashes on a file, the pane says so on that file and carries on.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
-from collections import OrderedDict
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QImage, QPalette, QPixmap
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFontDatabase, QPalette, QPixmap
 from PySide6.QtWidgets import (
-    QGridLayout,
     QLabel,
     QPlainTextEdit,
     QSizePolicy,
@@ -38,21 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from luna_desktop.media.render import (
-    PreviewError,
-    Rendered,
-    fit_size,
-    read_text_preview,
-    render_preview,
-)
-from luna_desktop.ui.image_view import ImageView
+from luna_desktop.media.render import Rendered
+
+from .facts_panel import FactsPanel
+from .image_view import ImageView
+from .preview_decoder import CacheEntry, PreviewDecoder, Result
+from .preview_worker import TEXT_LIMIT, Decoded, PreviewRequest, decode_file
 
 __all__ = ["PreviewPane"]
 
 log = logging.getLogger(__name__)
 
-TEXT_LIMIT = 64 * 1024
-CACHE_BYTES = 256 * 1024 * 1024
 # How long the previous picture may stay up before "Loading …" replaces it: long
 # enough that a quick decode swaps pictures without a blank flash in between.
 _LOADING_DELAY_MS = 150
@@ -68,135 +53,6 @@ _TEXT_MIMES = frozenset(
 )
 
 
-# --- decoding off the GUI thread ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Request:
-    file_id: int
-    path: bytes | str
-    mime: str | None
-    box: tuple[int, int] | None  # decode to fit this box; None: full size
-    text: bool = False
-
-
-@dataclass
-class _Result:
-    request: _Request
-    rendered: Rendered | None = None  # its pixel bytes dropped: `image` holds them
-    image: QImage | None = None
-    text: str = ""
-    more_text: bool = False
-    error: str | None = None
-
-
-class _Bridge(QObject):
-    finished = Signal(object)  # a _Result, delivered queued to the GUI thread
-
-
-class _DecodeJob(QRunnable):
-    def __init__(self, request: _Request, bridge: _Bridge) -> None:
-        super().__init__()
-        self._request = request
-        self._bridge = bridge
-
-    def run(self) -> None:
-        result = _decode(self._request)
-        with contextlib.suppress(RuntimeError):  # the pane (and its bridge) are gone
-            self._bridge.finished.emit(result)
-
-
-def _decode(request: _Request) -> _Result:
-    try:
-        if request.text:
-            text, more = read_text_preview(request.path, TEXT_LIMIT)
-            return _Result(request, text=text, more_text=more)
-        rendered = render_preview(request.path, request.box, mime=request.mime)
-        return _Result(request, rendered=replace(rendered, data=b""), image=_qimage(rendered))
-    except PreviewError as exc:
-        return _Result(request, error=exc.message)
-    except Exception as exc:  # the pane must hear back, or it would wait forever
-        log.exception("preview of file %s failed", request.file_id)
-        return _Result(request, error=f"unexpected error ({type(exc).__name__}: {exc})")
-
-
-def _qimage(rendered: Rendered) -> QImage:
-    if rendered.mode == "RGBA":
-        source, native = QImage.Format.Format_RGBA8888, QImage.Format.Format_ARGB32_Premultiplied
-    else:
-        source, native = QImage.Format.Format_RGB888, QImage.Format.Format_RGB32
-    image = QImage(rendered.data, rendered.width, rendered.height, rendered.stride, source)
-    # A deep copy out of the Python bytes, in the format a QPixmap uses as it is, so
-    # QPixmap.fromImage on the GUI thread costs next to nothing.
-    return image.convertToFormat(native)
-
-
-# --- the cache ------------------------------------------------------------------------
-
-
-@dataclass
-class _Entry:
-    rendered: Rendered
-    image: QImage
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return (self.rendered.width, self.rendered.height)
-
-    def covers(self, box: tuple[int, int] | None) -> bool:
-        """Sharp enough to paint fitted into `box` (None: at full size)?"""
-        original = self.rendered.original_size
-        if self.size == original:
-            return True
-        if box is None:
-            return False
-        fitted = fit_size(original, box)
-        return self.size[0] >= fitted[0] - 1 and self.size[1] >= fitted[1] - 1
-
-
-class _RenderCache:
-    """Recent decodes keyed by (file, path, box), bounded by count and by bytes."""
-
-    def __init__(self, entries: int, max_bytes: int = CACHE_BYTES) -> None:
-        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
-        self._limit = entries
-        self._max_bytes = max_bytes
-
-    def put(self, request: _Request, entry: _Entry) -> None:
-        key = (request.file_id, request.path, request.box)
-        self._entries[key] = entry
-        self._entries.move_to_end(key)
-        total = sum(e.image.sizeInBytes() for e in self._entries.values())
-        while len(self._entries) > max(self._limit, 1) or (
-            total > self._max_bytes and len(self._entries) > 1
-        ):
-            _key, dropped = self._entries.popitem(last=False)
-            total -= dropped.image.sizeInBytes()
-
-    def best(self, file_id: int, path: bytes | str, box: tuple[int, int] | None) -> _Entry | None:
-        """The smallest entry that covers `box`, or None."""
-        fits = [
-            (key, e)
-            for key, e in self._entries.items()
-            if key[:2] == (file_id, path) and e.covers(box)
-        ]
-        if not fits:
-            return None
-        key, entry = min(fits, key=lambda item: item[1].size[0] * item[1].size[1])
-        self._entries.move_to_end(key)
-        return entry
-
-    def largest(self, file_id: int, path: bytes | str) -> _Entry | None:
-        mine = [e for key, e in self._entries.items() if key[:2] == (file_id, path)]
-        return max(mine, key=lambda e: e.size[0] * e.size[1], default=None)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
 # --- the pane -------------------------------------------------------------------------
 
 
@@ -206,7 +62,7 @@ class _Current:
     path: bytes | None
     facts: dict[str, Any]
     mode: str = "message"  # "image", "text" or "message"
-    shown: _Entry | None = None  # the decode the view holds for this file
+    shown: CacheEntry | None = None  # the decode the view holds for this file
     announced: bool = False  # rendered/failed/presented already emitted
     note: str = field(default="")
 
@@ -224,28 +80,29 @@ class PreviewPane(QWidget):
 
     The pane takes focus, but owns no shortcut or action: the main window binds keys
     and calls `toggle_zoom` and friends. + and - zoom, arrows pan a zoomed picture.
+
+    `decode` is what the worker process runs for each request (tests pass one that
+    crashes); a module-level function, since the worker imports it by name.
     """
 
     rendered = Signal(int)
     failed = Signal(int, str)
     presented = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None, *, cache_entries: int = 8) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        cache_entries: int = 8,
+        decode: Callable[[PreviewRequest], Decoded] = decode_file,
+    ) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        # Created before the bridge on purpose: see the module docstring.
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._bridge = _Bridge(self)
-        self._bridge.finished.connect(self._on_finished)
-        self._cache = _RenderCache(cache_entries)
+        self._decoder = PreviewDecoder(self, cache_entries=cache_entries, decode=decode)
+        self._decoder.decoded.connect(self._on_decoded)
+        self._cache = self._decoder.cache
         self._current: _Current | None = None
-        self._in_flight: _Request | None = None
-        self._pending: _Request | None = None
-        self._prefetch: _Request | None = None
         self._awaiting_paint: int | None = None
-        #: Decodes started so far (tests and benchmarks read it).
-        self.decodes_started = 0
 
         self._view = ImageView()
         self._view.decode_wanted.connect(self._on_decode_wanted)
@@ -259,7 +116,7 @@ class PreviewPane(QWidget):
         self._stack = QStackedWidget()
         for widget in (self._view, self._message, self._text):
             self._stack.addWidget(widget)
-        self._facts = _FactsPanel()
+        self._facts = FactsPanel()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -281,7 +138,9 @@ class PreviewPane(QWidget):
         """Show one catalogued file. `path`: absolute path on the mounted drive, or
         None when its drive is not mounted. `facts`: kind, mime, size, width, height,
         camera_make, camera_model, taken_at, lat, lng, display_path, duration, error,
-        missing, and optionally drive (its name, for the not-mounted message)."""
+        notes (harmless oddities, one per line), missing, and optionally drive (its
+        name, for the not-mounted message). `error` means the file could not be read
+        in full; it shows as the file's problem, the notes apart and quieter."""
         facts = dict(facts or {})
         current = self._current
         same = current is not None and (current.file_id, current.path) == (file_id, path)
@@ -291,9 +150,7 @@ class PreviewPane(QWidget):
             current.facts = facts
             self._facts.show_facts(facts, current.note)
             return
-        self._pending = None  # whatever was waiting is superseded
-        if self._prefetch is not None and self._prefetch.file_id == file_id:
-            self._prefetch = None
+        self._decoder.supersede(file_id)
         current = self._current = _Current(file_id, path, facts)
         self._awaiting_paint = None
         self._facts.show_facts(facts)
@@ -306,7 +163,7 @@ class PreviewPane(QWidget):
         if _is_text(facts):
             current.mode = "text"
             self._begin_loading()
-            self._request(_Request(file_id, path, facts.get("mime"), None, text=True))
+            self._request(PreviewRequest(file_id, path, facts.get("mime"), None, text=True))
             return
         current.mode = "image"
         box = self._wanted_box(fitted=True)
@@ -319,7 +176,7 @@ class PreviewPane(QWidget):
             self._display(fallback)  # blurry now, the sharper decode follows
         else:
             self._begin_loading()
-        self._request(_Request(file_id, path, facts.get("mime"), box))
+        self._request(PreviewRequest(file_id, path, facts.get("mime"), box))
 
     def prefetch(
         self, file_id: int, path: bytes | None, facts: dict[str, Any] | None = None
@@ -339,17 +196,12 @@ class PreviewPane(QWidget):
         box = self._wanted_box(fitted=True)
         if self._cache.best(file_id, path, box) is not None:
             return
-        request = _Request(file_id, path, facts.get("mime"), box)
-        if request in (self._in_flight, self._pending):
-            return
-        self._prefetch = request
-        if self._in_flight is None:
-            self._start_next()
+        self._decoder.prefetch(PreviewRequest(file_id, path, facts.get("mime"), box))
 
     def clear(self) -> None:
         """Nothing selected."""
         self._current = None
-        self._pending = None
+        self._decoder.supersede(None)
         self._awaiting_paint = None
         self._loading_timer.stop()
         self._message.set_message("Select a file", "")
@@ -383,6 +235,20 @@ class PreviewPane(QWidget):
     def image_view(self) -> ImageView:
         return self._view
 
+    @property
+    def decodes_started(self) -> int:
+        """Decodes started so far (tests and benchmarks read it)."""
+        return self._decoder.started
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._decoder.warm_up()
+
+    def closeEvent(self, event) -> None:
+        # The worker process goes with the pane; showing a file again restarts it.
+        self._decoder.stop()
+        super().closeEvent(event)
+
     # --- scheduling ---------------------------------------------------------------
 
     def _wanted_box(self, *, fitted: bool = False) -> tuple[int, int] | None:
@@ -397,51 +263,24 @@ class PreviewPane(QWidget):
         ratio = self.devicePixelRatioF()
         return (math.ceil(size.width() * ratio), math.ceil(size.height() * ratio))
 
-    def _request(self, request: _Request) -> None:
-        if request == self._in_flight:
-            return  # already on its way
-        if self._in_flight is None:
-            self._start(request)
-        else:
-            self._pending = request  # replaces (drops) any older pending request
+    def _request(self, request: PreviewRequest) -> None:
+        self._decoder.request(request)
 
-    def _start(self, request: _Request) -> None:
-        self._in_flight = request
-        self.decodes_started += 1
-        self._pool.start(_DecodeJob(request, self._bridge))
-
-    def _start_next(self) -> None:
-        request, self._pending = self._pending, None
-        if request is None:
-            request, self._prefetch = self._prefetch, None
-        if request is not None:
-            self._start(request)
-
-    def _on_finished(self, result: _Result) -> None:
+    def _on_decoded(self, result: Result) -> None:
         request = result.request
-        if request == self._in_flight:
-            self._in_flight = None
-        entry = None
-        if result.image is not None and result.rendered is not None:
-            entry = _Entry(result.rendered, result.image)
-            self._cache.put(request, entry)
         current = self._current
-        if current is not None and (current.file_id, current.path) == (
-            request.file_id,
-            request.path,
-        ):
-            if request.text:
-                self._show_text(result)
-            elif entry is not None:
-                shown = current.shown
-                if shown is None or entry.size[0] * entry.size[1] > shown.size[0] * shown.size[1]:
-                    self._display(entry)
-            elif current.shown is None:
-                self._show_message(f"Cannot show this file: {result.error}", failure=True)
-            else:  # a bigger decode failed (too large to zoom, say): keep what is shown
-                log.info("sharper preview of file %s failed: %s", request.file_id, result.error)
-        if self._in_flight is None:
-            self._start_next()
+        if current is None or (current.file_id, current.path) != (request.file_id, request.path):
+            return  # not on show any more (a picture stays in the cache)
+        if request.text:
+            self._show_text(result)
+        elif result.entry is not None:
+            entry, shown = result.entry, current.shown
+            if shown is None or entry.size[0] * entry.size[1] > shown.size[0] * shown.size[1]:
+                self._display(entry)
+        elif current.shown is None:
+            self._show_message(_failure_headline(result), failure=True)
+        else:  # a bigger decode failed (too large to zoom, say): keep what is shown
+            log.info("sharper preview of file %s failed: %s", request.file_id, result.error)
 
     def _on_decode_wanted(self) -> None:
         self._upgrade_timer.start(0 if self._view.is_zoomed() else _RESIZE_SETTLE_MS)
@@ -459,11 +298,13 @@ class PreviewPane(QWidget):
         if entry is not None:
             self._display(entry)
         else:
-            self._request(_Request(current.file_id, current.path, current.facts.get("mime"), box))
+            self._request(
+                PreviewRequest(current.file_id, current.path, current.facts.get("mime"), box)
+            )
 
     # --- what is shown ------------------------------------------------------------
 
-    def _display(self, entry: _Entry) -> None:
+    def _display(self, entry: CacheEntry) -> None:
         current = self._current
         assert current is not None
         pixmap = QPixmap.fromImage(entry.image)
@@ -494,19 +335,19 @@ class PreviewPane(QWidget):
             self.rendered.emit(file_id)
             self.presented.emit(file_id)
 
-    def _show_text(self, result: _Result) -> None:
+    def _show_text(self, result: Result) -> None:
         current = self._current
         assert current is not None
         if result.error is not None:
-            self._show_message(f"Cannot show this file: {result.error}", failure=True)
+            self._show_message(_failure_headline(result), failure=True)
             return
         text = result.text
         if result.more_text:
-            text += f"\n\n… (only the first {TEXT_LIMIT // 1024} KB is shown)"
+            text += f"\n\n… (only the first {TEXT_LIMIT // 1000} KB is shown)"
         self._text.setPlainText(text)
         self._stack.setCurrentWidget(self._text)
         self._loading_timer.stop()
-        current.note = f"text, first {TEXT_LIMIT // 1024} KB" if result.more_text else "text"
+        current.note = f"text, first {TEXT_LIMIT // 1000} KB" if result.more_text else "text"
         self._facts.show_facts(current.facts, current.note)
         current.announced = True
         self.rendered.emit(current.file_id)
@@ -584,6 +425,12 @@ def _placeholder(path: bytes | None, facts: dict[str, Any]) -> tuple[str, bool] 
     return ("No preview for this kind of file", False)
 
 
+def _failure_headline(result: Result) -> str:
+    if result.crashed:  # the decoder's fault, not the file's: the message says Luna is fine
+        return result.error or ""
+    return f"Cannot show this file: {result.error}"
+
+
 def _is_text(facts: dict[str, Any]) -> bool:
     mime = facts.get("mime") or ""
     return mime.startswith("text/") or mime in _TEXT_MIMES
@@ -604,51 +451,6 @@ def _preview_note(rendered: Rendered) -> str:
     if rendered.partial:
         notes.append("incomplete file: only part of the picture could be read")
     return "; ".join(notes)
-
-
-def human_size(size: int | None) -> str:
-    """Decimal units, as the drive listings and `luna ls` write them."""
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1000:
-            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def fact_values(facts: dict[str, Any]) -> dict[str, str]:
-    """The facts panel's text, by row key; "" for what is not known."""
-    width, height = facts.get("width"), facts.get("height")
-    make = (facts.get("camera_make") or "").strip()
-    model = (facts.get("camera_model") or "").strip()
-    # "Canon" + "Canon PowerShot S90" reads better as the model alone.
-    camera = model if make and model.lower().startswith(make.lower()) else f"{make} {model}"
-    taken = facts.get("taken_at")
-    if isinstance(taken, datetime):
-        taken = taken.isoformat(sep=" ")
-    lat, lng = facts.get("lat"), facts.get("lng")
-    return {
-        "size": human_size(facts.get("size")),
-        "dimensions": f"{width} × {height}" if width and height else "",
-        "camera": camera.strip(),
-        "taken": str(taken).replace("T", " ") if taken else "",
-        "gps": f"{lat:.5f}, {lng:.5f}" if lat is not None and lng is not None else "",
-        "duration": format_duration(facts.get("duration")),
-        "path": str(facts.get("display_path") or ""),
-        "problem": str(facts.get("error") or ""),
-    }
 
 
 class _MessageView(QWidget):
@@ -681,85 +483,3 @@ class _MessageView(QWidget):
 
     def headline(self) -> str:
         return self._headline.text()
-
-
-class _ElidedLabel(QLabel):
-    """One line that shortens itself in the middle (paths), the whole in a tooltip."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-    def set_full_text(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        metrics = self.fontMetrics()
-        self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideMiddle, self.width()))
-
-
-class _FactsPanel(QWidget):
-    """Size, dimensions, camera, date, GPS, duration or preview note, path, problem.
-
-    The grid never changes shape from file to file (unknown values show as a dash),
-    so nothing jumps while the curator runs through a folder.
-    """
-
-    _GRID = (
-        (("size", "Size"), ("dimensions", "Dimensions")),
-        (("camera", "Camera"), ("taken", "Taken")),
-        (("gps", "GPS"), ("extra", "Preview")),
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("previewFacts")
-        grid = QGridLayout(self)
-        grid.setContentsMargins(6, 2, 6, 4)
-        grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(2)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
-        self._values: dict[str, _ElidedLabel] = {}
-        self._titles: dict[str, QLabel] = {}
-        for row, pairs in enumerate(self._GRID):
-            for column, (key, title) in enumerate(pairs):
-                self._add(grid, key, title, row, column * 2, 1)
-        self._add(grid, "path", "Path", len(self._GRID), 0, 3)
-        self._add(grid, "problem", "Problem", len(self._GRID) + 1, 0, 3)
-
-    def _add(self, grid: QGridLayout, key: str, title: str, row: int, col: int, span: int) -> None:
-        name = QLabel(title)
-        name.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        value = _ElidedLabel()
-        value.setObjectName(f"fact_{key}")
-        grid.addWidget(name, row, col)
-        grid.addWidget(value, row, col + 1, 1, span)
-        self._titles[key] = name
-        self._values[key] = value
-
-    def show_facts(self, facts: dict[str, Any], note: str = "") -> None:
-        values = fact_values(facts)
-        is_video = facts.get("kind") == "video"
-        # The last cell holds the duration for a video, the preview note otherwise.
-        self._titles["extra"].setText("Duration" if is_video else "Preview")
-        values["extra"] = values["duration"] if is_video else note
-        for key, label in self._values.items():
-            label.set_full_text(values.get(key) or ("" if key == "problem" else "—"))
-        problem = bool(values["problem"])
-        self._titles["problem"].setVisible(problem)
-        self._values["problem"].setVisible(problem)
-
-    def value(self, key: str) -> str:
-        return self._values[key].full_text()
