@@ -106,13 +106,15 @@ def file_as_dict(row: FileEntry) -> dict:
         "project_group": group,
         "date": row.date,
         "description": row.description,
-        "notes": row.notes,
+        "curator_notes": row.notes,
         "tags": tags,
         "reviewed_at": _iso(row.reviewed_at),
         "reviewed_by": row.reviewed_by,
         "missing": not row.present,
         "missing_since": _iso(row.missing_since),
+        # A fault reading the file, and apart from it what is odd but harmless.
         "error": row.error,
+        "notes": row.scan_notes.splitlines() if row.scan_notes else [],
         "extra": row.extra or {},
     }
     if row.raw_path is not None:

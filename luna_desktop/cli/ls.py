@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from luna_desktop.catalog.formatting import human_size
 from luna_desktop.catalog.records import file_as_dict, files_under
 from luna_desktop.catalog.status import Status
 
-from .common import get_drive, human_size, open_from_args, print_json_line
+from .common import get_drive, open_from_args, print_json_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
             print_json_line(file_as_dict(row))
             continue
         status = Status(row.status)
-        flags = "M" if not row.present else ("E" if row.error else " ")
+        # M missing, E read with an error, n read in full but with notes.
+        flags = "M" if not row.present else "E" if row.error else "n" if row.scan_notes else " "
         dims = f"{row.width}x{row.height}" if row.width and row.height else ""
         print(
             f"{status.glyph}{flags} {human_size(row.size):>9}  {row.kind:<8} {dims:>11}  "

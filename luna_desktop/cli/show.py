@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         if value in (None, "", [], {}):
             continue
         if isinstance(value, list):
-            value = ", ".join(value)
+            value = "; ".join(value) if key == "notes" else ", ".join(value)
         print(f"{key:<{width}}  {value}")
     for key, value in sorted(extra.items()):
         print(f"{key:<{width}}  {value}")

@@ -12,7 +12,7 @@ from enum import Enum, auto
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenuBar, QWidget
 
 from luna_desktop.catalog.status import Status
 
@@ -106,6 +106,40 @@ for _status in Status:
         f"Set the status to {_status.label}",
     )
 
+# The menu bar: (title, actions), None for a separator. Every action of SPECS with a
+# menu place appears here, so the menus and the shortcut sheet say the same.
+MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
+    (
+        "&File",
+        (ActionId.ADD_DRIVE, ActionId.CANCEL_SCAN, None, ActionId.PREFERENCES, None, ActionId.QUIT),
+    ),
+    (
+        "&Edit",
+        (
+            ActionId.SAVE,
+            ActionId.SAVE_AND_NEXT,
+            ActionId.DISCARD_EDITS,
+            None,
+            ActionId.FOCUS_TITLE,
+            ActionId.FOCUS_NOTES,
+        ),
+    ),
+    ("&Status", tuple(ActionId[f"STATUS_{int(s)}"] for s in Status)),
+    (
+        "&Go",
+        (
+            ActionId.NEXT_FILE,
+            ActionId.PREVIOUS_FILE,
+            ActionId.NEXT_UNREVIEWED,
+            None,
+            ActionId.FOCUS_TREE,
+            ActionId.FOCUS_SEARCH,
+        ),
+    ),
+    ("&View", (ActionId.TOGGLE_ZOOM,)),
+    ("&Help", (ActionId.SHORTCUTS,)),
+)
+
 # "?" is a plain character: like the other single keys it must not fire while typing.
 _BROWSE_ONLY_KEYS = {"?"}
 
@@ -125,6 +159,16 @@ def build_actions(parent: QWidget) -> dict[ActionId, QAction]:
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         actions[action_id] = action
     return actions
+
+
+def build_menus(menu_bar: QMenuBar, actions: dict[ActionId, QAction]) -> None:
+    for title, items in MENUS:
+        menu = menu_bar.addMenu(title)
+        for item in items:
+            if item is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(actions[item])
 
 
 def attach(actions: dict[ActionId, QAction], scope: Scope, *widgets: QWidget) -> None:

@@ -15,30 +15,35 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMainWindow, QSplitter
+from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
 
 from luna_desktop.catalog import curation, queries
-from luna_desktop.catalog.drafts import Draft, DraftJournal
+from luna_desktop.catalog.drafts import DraftJournal
 from luna_desktop.catalog.models import Drive, FileEntry
 from luna_desktop.catalog.status import Status
-from luna_desktop.scan.drive_identity import recognise_drive
-from luna_desktop.scan.pipeline import check_scan_root
-from luna_desktop.scan.progress import ScanError, ScanProgress
 
 from . import palette
-from .actions import SPECS, ActionId, Scope, attach, browse_only_shortcut, build_actions
+from .actions import (
+    SPECS,
+    ActionId,
+    Scope,
+    attach,
+    browse_only_shortcut,
+    build_actions,
+    build_menus,
+)
 from .background import LatestOnly
 from .curation_controller import CurationController
 from .curation_form import CurationForm
+from .draft_offer import offer_drafts
 from .drive_scans import DriveScans
 from .mount_watch import MountWatch
 from .preview_pane import PreviewPane
 from .prompts import DialogPrompts
+from .scan_flow import ScanFlow
 from .settings import Settings
 from .shortcuts_sheet import ShortcutsSheet
 from .tree_panel import TreePanel
-
-_TREE_REFRESH_MS = 1500  # while a scan fills the shown drive
 
 
 class MainWindow(QMainWindow):
@@ -57,13 +62,9 @@ class MainWindow(QMainWindow):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
         self.scans = DriveScans(self.pool, self)
-        self.scans.progressed.connect(self._scan_progress)
-        self.scans.ended.connect(self._scan_ended)
-        self.scans.failed.connect(self._scan_failed)
-        self._scan_seen_drive = False
-        self._closing = False  # waiting for a scan to stop before closing
+        self.scan_flow = ScanFlow(self)
+        self.closing = False  # waiting for a scan to stop before closing
         self.remember_layout = True  # False for a screenshot: not the curator's session
-        self._refresh_interval = _TREE_REFRESH_MS
         self._lists = LatestOnly(self)
         self.prompts = DialogPrompts(self)
         self.mounts = MountWatch(self)
@@ -84,13 +85,10 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self.actions_by_id = build_actions(self)
         self._wire_actions()
-        self._build_menus()
+        build_menus(self.menuBar(), self.actions_by_id)
         self._apply_palette_mode()
         self.statusBar().addPermanentWidget(self.scans.status)
         self.statusBar().showMessage(catalog_label, 4000)
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.timeout.connect(self._refresh_tree_during_scan)
         self.reload_drives(select=settings.last_drive)
         self.load_completions()
         self._restore_layout()
@@ -162,7 +160,7 @@ class MainWindow(QMainWindow):
             ActionId.FOCUS_TREE: lambda: self.tree.setFocus(Qt.FocusReason.ShortcutFocusReason),
             ActionId.FOCUS_SEARCH: self._focus_search,
             ActionId.TOGGLE_ZOOM: self.preview.toggle_zoom,
-            ActionId.ADD_DRIVE: self.add_drive_dialog,
+            ActionId.ADD_DRIVE: self.scan_flow.add_drive_dialog,
             ActionId.CANCEL_SCAN: self.cancel_scan,
             ActionId.PREFERENCES: self.show_preferences,
             ActionId.SHORTCUTS: self.show_shortcuts,
@@ -184,54 +182,6 @@ class MainWindow(QMainWindow):
         self.preview.addAction(help_key)
         a[ActionId.CANCEL_SCAN].setEnabled(False)
         a[ActionId.SAVE].setEnabled(False)
-
-    def _build_menus(self) -> None:
-        a = self.actions_by_id
-        menus = (
-            (
-                "&File",
-                [
-                    ActionId.ADD_DRIVE,
-                    ActionId.CANCEL_SCAN,
-                    None,
-                    ActionId.PREFERENCES,
-                    None,
-                    ActionId.QUIT,
-                ],
-            ),
-            (
-                "&Edit",
-                [
-                    ActionId.SAVE,
-                    ActionId.SAVE_AND_NEXT,
-                    ActionId.DISCARD_EDITS,
-                    None,
-                    ActionId.FOCUS_TITLE,
-                    ActionId.FOCUS_NOTES,
-                ],
-            ),
-            ("&Status", [ActionId[f"STATUS_{int(s)}"] for s in Status]),
-            (
-                "&Go",
-                [
-                    ActionId.NEXT_FILE,
-                    ActionId.PREVIOUS_FILE,
-                    ActionId.NEXT_UNREVIEWED,
-                    None,
-                    ActionId.FOCUS_TREE,
-                    ActionId.FOCUS_SEARCH,
-                ],
-            ),
-            ("&View", [ActionId.TOGGLE_ZOOM]),
-            ("&Help", [ActionId.SHORTCUTS]),
-        )
-        for title, items in menus:
-            menu = self.menuBar().addMenu(title)
-            for item in items:
-                if item is None:
-                    menu.addSeparator()
-                else:
-                    menu.addAction(a[item])
 
     def _apply_palette_mode(self) -> None:
         dark = palette.is_dark(self.palette())
@@ -362,157 +312,22 @@ class MainWindow(QMainWindow):
             self.panel.current_file_id = file_id  # already open in the form
             self.panel.select_file(entry)
 
-    # -- drafts left by a crash --------------------------------------------------------------
-
-    def offer_drafts(self) -> None:
-        """After a crash: offer the unsaved edits the journal kept, on their files."""
-        if self.journal is None:
-            return
-        for draft in self.journal.pending():
-            entry = FileEntry.get_or_none(FileEntry.uuid == draft.file_uuid)
-            if entry is None:
-                self.prompts.cannot_save(
-                    f"Unsaved edits to {draft.path} on {draft.drive} were kept when Luna "
-                    "stopped, but that file is no longer in the catalogue.",
-                    _draft_text(draft),
-                )
-                self.journal.remove(draft.file_uuid)
-                continue
-            if not self.prompts.offer_draft(draft, _draft_text(draft)):
-                self.journal.remove(draft.file_uuid)
-                continue
-            if not self._go_to(entry):
-                continue
-            self.controller.restore(draft)
-            self.statusBar().showMessage(
-                f"Restored your unsaved edits to {entry.filename}: save them with Ctrl+S", 8000
-            )
-            return  # the form holds one file's edits; any other draft waits for next time
-
-    def _go_to(self, entry: FileEntry) -> bool:
-        """Show a file wherever it is: its drive, every file (no filter), selected."""
-        if not self.controller.confirm_leaving():
-            return False
-        drive = Drive.get_by_id(entry.drive_id)
-        if self.panel.drive_name() != drive.name or not self.panel.current_filter().is_default:
-            self.panel.set_chip("all")
-            self.search.blockSignals(True)
-            self.search.clear()
-            self.search.blockSignals(False)
-            self.panel.refresh_drive_list(drive.name)
-            self.panel.load_tree()
-        return self.select_file(entry)
-
-    # -- adding drives and scanning ------------------------------------------------------
-
-    def add_drive_dialog(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        folder = QFileDialog.getExistingDirectory(self, "Add a drive or folder")
-        if folder:
-            self.add_drive(folder)
+    # -- scans and drafts, through their flows ---------------------------------------------
 
     def add_drive(self, folder: str, name: str | None = None) -> bool:
-        """Name a folder as a drive (asking, unless `name` is given) and scan it."""
-        from PySide6.QtWidgets import QMessageBox
-
-        if self.scans.running:
-            self.prompts.tell("Scan running", "Wait for the running scan to finish, or cancel it.")
-            return False
-        try:
-            root = check_scan_root(folder)
-        except ScanError as exc:
-            self.prompts.tell("Cannot add this folder", str(exc))
-            return False
-        if name is None:
-            known, suggestion = recognise_drive(root)
-            if known is not None:
-                # A known drive keeps its name (and its files' curation): one question.
-                answer = self.prompts.ask(
-                    "Add drive",
-                    f"This is the drive “{known.name}”, seen before at {known.mount_path}. "
-                    "Rescan it now?",
-                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                )
-                if answer != QMessageBox.StandardButton.Yes:
-                    return False
-                name = known.name
-            else:
-                name, ok = QInputDialog.getText(
-                    self,
-                    "Add drive",
-                    f"Name the drive at {root}:",
-                    QLineEdit.EchoMode.Normal,
-                    suggestion,
-                )
-                self.activateWindow()
-                if not ok or not name.strip():
-                    return False
-        self.start_scan(root, name.strip())
-        return True
+        return self.scan_flow.add_drive(folder, name)
 
     def start_scan(self, root: Path, name: str) -> None:
-        self._scan_seen_drive = False
-        self._refresh_interval = _TREE_REFRESH_MS
-        self.actions_by_id[ActionId.CANCEL_SCAN].setEnabled(True)
-        self.panel.scanning_drive = name
-        self.scans.start(root, name, self.settings.ignore_patterns)
-
-    def _scan_progress(self, progress: ScanProgress) -> None:
-        if not self._scan_seen_drive:
-            # The drive row exists now. A drive just added is shown, so the tree fills
-            # as batches land; a curator in the middle of an edit stays, unasked.
-            self._scan_seen_drive = True
-            shown = self.model_drive_name()
-            self.refresh_drive_list()
-            if shown != progress.drive and not self.form.is_dirty():
-                self.panel.refresh_drive_list(progress.drive)
-                self.panel.load_tree()
-                return
-        if not self._refresh_timer.isActive():
-            self._refresh_timer.start(self._refresh_interval)
-
-    def _refresh_tree_during_scan(self) -> None:
-        if self.model_drive_name() != self.scans.drive_name:
-            return
-        self._reload_tree_keeping_place()
-
-    def _reload_tree_keeping_place(self) -> None:
-        import time
-
-        started = time.monotonic()
-        self.panel.reload_keeping_place(self.current_file)
-        # On a huge drive a refresh takes a while: refresh less often, so the window
-        # stays responsive while the scan runs.
-        spent_ms = (time.monotonic() - started) * 1000
-        self._refresh_interval = max(_TREE_REFRESH_MS, int(spent_ms * 10))
-
-    def _scan_ended(self, progress: ScanProgress | None) -> None:
-        self.actions_by_id[ActionId.CANCEL_SCAN].setEnabled(False)
-        self._refresh_timer.stop()
-        self.panel.scanning_drive = None
-        if self._closing:
-            self.close()
-            return
-        if progress is not None:
-            self.statusBar().showMessage(_scan_summary(progress), 15000)
-            if progress.state not in ("completed", "cancelled"):
-                self.prompts.tell("Scan stopped", _scan_summary(progress))
-        self.load_completions()  # the scan may have brought new keywords
-        self.refresh_drive_list()
-        if self.model.drive_id is None:
-            self.panel.load_tree()
-        elif self.model_drive_name() == self.scans.drive_name:
-            self._reload_tree_keeping_place()
-
-    def _scan_failed(self, message: str) -> None:
-        self.prompts.tell("Scan failed", f"The scan stopped: {message}")
+        self.scan_flow.start(root, name)
 
     def cancel_scan(self) -> None:
         self.scans.cancel()
 
     def scan_running(self) -> bool:
         return self.scans.running
+
+    def offer_drafts(self) -> None:
+        offer_drafts(self)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _dropped_folder(event) is not None:
@@ -583,7 +398,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        if self._closing:
+        if self.closing:
             if self.scans.running:  # still stopping: say so again, never quit mid-write
                 self.statusBar().showMessage(
                     "Stopping the scan… Luna closes as soon as it has stopped", 0
@@ -600,12 +415,12 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
-        if not self._closing and not self.controller.confirm_leaving():
+        if not self.closing and not self.controller.confirm_leaving():
             event.ignore()
             return
         if self.scans.running:
             # Close once the scan has stopped cleanly (DriveScans.ended calls close again).
-            self._closing = True
+            self.closing = True
             self.scans.cancel()
             self.setEnabled(False)
             self.statusBar().showMessage(
@@ -621,26 +436,6 @@ class MainWindow(QMainWindow):
         self.pool.waitForDone(5_000)
         self.preview.close()
         event.accept()
-
-
-def _draft_text(draft: Draft) -> str:
-    lines = [f"Written {draft.written_at.replace('T', ' ')}"]
-    for name, (_old, new) in draft.values.changes_from(draft.base).items():
-        if name == "status":
-            new = Status(int(new)).label  # type: ignore[arg-type]
-        elif name == "tags":
-            new = ", ".join(new)  # type: ignore[arg-type]
-        lines.append(f"{curation.FIELD_LABELS.get(name, name)}: {new}")
-    return "\n".join(lines)
-
-
-def _scan_summary(progress: ScanProgress) -> str:
-    message = getattr(progress, "message", "") or ""
-    if progress.state == "completed":
-        return f"Scanned {progress.drive}: {progress.summary()}"
-    if progress.state == "cancelled":
-        return f"Scan cancelled: {progress.drive}: {progress.summary()}"
-    return f"The scan of {progress.drive} stopped: {message or progress.summary()}"
 
 
 def _dropped_folder(event) -> str | None:
