@@ -269,15 +269,34 @@ def test_raw_skips_lossless_sensor_data_and_broken_previews(tmp_path):
     assert r.source == "raw-embedded-preview" and r.original_size == (64, 48)
 
 
-def test_damaged_raw_files_fail_cleanly(tmp_path):
+def test_damaged_raw_files_say_they_are_cut_short(tmp_path):
+    # RAF: the header ends before the preview's offset and length.
     raf = tmp_path / "cut.raf"
     raf.write_bytes(b"FUJIFILMCCD-RAW 0201FF383501" + b"\x00" * 20)
+    # TIFF-based: IFD0 lies past the end of the file, so no directory can be read.
     nef = tmp_path / "cut.nef"
     nef.write_bytes(b"II*\x00\xff\xff\x00\x00" + b"\x00" * 30)
     for path in (raf, nef):
         with pytest.raises(PreviewError) as caught:
             render_preview(path, (800, 600))
-        assert caught.value.message, path.name
+        assert (caught.value.kind, caught.value.message) == (
+            "truncated",
+            "the raw file is cut short or damaged",
+        ), path.name
+
+
+def test_raw_with_one_unreadable_directory_still_shows_its_preview(tmp_path):
+    # IFD0's next directory lies past the end; the preview in its SubIFD is still found.
+    preview = _jpeg((64, 48), (10, 200, 10))
+    sub = {0x0201: (4, ("blob", 0)), 0x0202: (4, [len(preview)])}
+    data = bytearray(_tiff({0x0100: (4, [1])}, sub, [preview]))
+    (ifd0_entries,) = struct.unpack_from("<H", data, 8)
+    next_ifd = 8 + 2 + 12 * ifd0_entries
+    data[next_ifd : next_ifd + 4] = struct.pack("<I", len(data) + 1000)
+    path = tmp_path / "odd.nef"
+    path.write_bytes(data)
+    r = render_preview(path, None)
+    assert (r.source, r.original_size) == ("raw-embedded-preview", (64, 48))
 
 
 # --- broken and missing files -----------------------------------------------------------
@@ -322,10 +341,15 @@ def test_garbage_empty_and_corrupt_files(corpus, tmp_path):
         render_preview(corpus / "Recovered/FILE0001.JPG", (800, 600))
     assert caught.value.kind == "empty"
 
+    # A JPEG signature, then no frame header Pillow can find: damaged, not unsupported.
     header_only = tmp_path / "header.jpg"
     header_only.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x5a" * 3000)
-    with pytest.raises(PreviewError):
+    with pytest.raises(PreviewError) as caught:
         render_preview(header_only, (800, 600))
+    assert (caught.value.kind, caught.value.message) == (
+        "unreadable",
+        "the image is damaged: its header cannot be read",
+    )
 
 
 def test_decompression_bomb_is_refused_clearly(corpus, monkeypatch):
@@ -356,18 +380,52 @@ def test_text_preview(tmp_path):
     assert read_text_preview(legacy)[0] == "Café"
 
 
-def test_corpus_images_all_render_or_fail_cleanly(corpus, truth):
-    """Every corpus image either renders to its truth size or raises PreviewError."""
+# Corpus images that do not show as the picture the truth describes, and what they show.
+CORPUS_EXCEPTIONS = {
+    # Cut short inside its primary image, before any of the picture.
+    "Phone/DCIM/Camera/ultrahdr.jpg": "truncated",
+    # Its only embedded JPEGs are placeholders; raw sensor data is never developed.
+    "RAW/CanonRaw.cr2": "no-preview",
+    # The best it holds is an 8x8 uncompressed thumbnail in IFD0.
+    "RAW/DNG.dng": ("raw-thumbnail", (8, 8)),
+}
+
+
+def test_every_corpus_image_renders_its_truth_size_the_right_way_up(corpus, truth):
+    """Each corpus image shows whole, at the truth's size with its orientation applied,
+    or fails or falls back exactly as CORPUS_EXCEPTIONS says."""
+    wrong, box = [], (400, 400)
     for row in truth:
         if not row["mime"].startswith("image/"):
             continue
-        path = Path(corpus, row["relative_path"])
+        where = row["relative_path"]
+        expected = CORPUS_EXCEPTIONS.get(where)
         try:
-            r = render_preview(path, (400, 400), mime=row["mime"])
+            r = render_preview(Path(corpus, where), box, mime=row["mime"])
         except PreviewError as exc:
-            assert exc.message, row["relative_path"]
+            if exc.kind != expected:
+                wrong.append(f"{where}: PreviewError {exc.kind} ({exc.message}), not {expected}")
             continue
-        assert r.width <= 400 and r.height <= 400
-        if r.source == "image" and row["width"]:
-            truth_size = {int(row["width"]), int(row["height"])}
-            assert set(r.original_size) == truth_size, row["relative_path"]
+        if isinstance(expected, tuple):
+            source, size = expected
+        else:
+            source, size = "image", (int(row["width"]), int(row["height"]))
+            if row["orientation"] and int(row["orientation"]) >= 5:  # a quarter turn
+                size = (size[1], size[0])
+        got = (r.source, r.original_size, (r.width, r.height), r.partial)
+        want = (source, size, fit_size(size, box), False)
+        if got != want:
+            wrong.append(f"{where}: {got} != {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_bytes_after_the_end_of_an_image_do_not_make_it_partial(tmp_path, fmt):
+    out = io.BytesIO()
+    _noise = np.random.default_rng(6).integers(0, 256, (90, 120, 3), dtype=np.uint8)
+    Image.fromarray(_noise).save(out, fmt)
+    path = tmp_path / f"trailer.{fmt.lower()}"
+    path.write_bytes(out.getvalue() + b"LUNABENCH0000000007")
+    r = render_preview(path, None)
+    assert ((r.width, r.height), r.partial) == ((120, 90), False)
+    assert r.data == Image.open(io.BytesIO(out.getvalue())).convert("RGB").tobytes()

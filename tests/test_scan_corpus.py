@@ -91,6 +91,16 @@ def test_videos_match_truth(scanned):
 
 def test_broken_files_are_catalogued_with_a_note(scanned):
     _, rows, _ = scanned
+    # Bytes after the end of a whole picture (the recovered files below, a stray byte
+    # after the HP's end marker) are notes, not errors: only the two broken files err.
+    with_errors = {rel for rel, entry in rows.items() if entry.error}
+    assert with_errors == {"Recovered/FILE0001.JPG", "Phone/DCIM/Camera/ultrahdr.jpg"}
+    with_notes = {rel: entry.scan_notes for rel, entry in rows.items() if entry.scan_notes}
+    assert with_notes == {
+        "Digital Camera Archive/HP/HP PhotoSmart 735.jpg": "1 byte after the end of the image",
+        "Recovered/Olympus C2040Z.jpg": "3068 bytes after the end of the image",
+        "Recovered/Pentax Optio S4i.jpg": "63399 bytes after the end of the image",
+    }
     empty = rows["Recovered/FILE0001.JPG"]
     assert empty.size == 0 and empty.oshash == "0000000000000000"
     assert "empty" in empty.error

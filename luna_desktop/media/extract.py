@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from .completeness import truncation_note
+from .completeness import image_ending
 from .images import read_image
-from .info import MediaInfo
+from .info import MediaInfo, bytes_after_end
 from .sniff import sniff
 from .videos import read_video
 
@@ -17,8 +17,8 @@ def extract(
     """Read what the file is and its metadata. Never raises for a bad file.
 
     `head` and `tail` are the first and last (up to) 64 KiB, already read for the oshash,
-    so the type is known and truncation is seen without touching the drive again; `fh`
-    is reused by the image readers.
+    so the type is known and an image cut short (an error) or followed by a trailer (a
+    note) is seen without touching the drive again; `fh` is reused by the image readers.
     """
     if not head:
         return MediaInfo(kind="other", error="the file is empty (0 bytes)")
@@ -31,7 +31,9 @@ def extract(
             read_video(path, info)
     except Exception as exc:  # a reader bug must not stop a scan of a million files
         info.add_error(f"could not read {kind} metadata: {exc.__class__.__name__}: {exc}")
-    truncated = truncation_note(mime, head, tail, size)
-    if truncated:
-        info.add_error(truncated)
+    ending = image_ending(mime, head, tail, size)
+    if ending.cut_short:
+        info.add_error(ending.cut_short)
+    elif ending.extra:
+        info.add_note(bytes_after_end(ending.extra, "image"))
     return info

@@ -26,7 +26,7 @@ from defusedxml import ElementTree
 from PIL import Image, JpegImagePlugin
 
 from luna_desktop.media.info import MediaInfo
-from luna_desktop.media.tiff_ifd import Entry, read_ifd
+from luna_desktop.media.tiff_ifd import TiffDirectories
 
 __all__ = ["read_image"]
 
@@ -445,9 +445,8 @@ def _xmp_gps(values: list[str] | None, negative: str) -> float | None:
 
 # --- TIFF structure ---------------------------------------------------------------
 
-_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 6: 1, 7: 1, 8: 2, 9: 4, 13: 4, 16: 8}
-_MAX_IFDS = 16
 _MAX_BLOB = 4 * 1024 * 1024
+_XMP, _IPTC, _WIDTH, _HEIGHT = 700, 33723, 256, 257
 
 
 class _TiffLayout:
@@ -464,67 +463,19 @@ class _TiffLayout:
         self.iptc: bytes | None = None
 
     def read(self, fh: BinaryIO) -> None:
+        """Raises what made a directory unreadable, after reading all the others."""
         fh.seek(0)
-        header = fh.read(8)
-        order = "<" if header[:2] == b"II" else ">"
-        (offset,) = struct.unpack(order + "I", header[4:8])
-        seen: set[int] = set()
-        sub_ifds: list[int] = []
-        while offset and offset not in seen and len(seen) < _MAX_IFDS:
-            seen.add(offset)
-            entries, next_offset = read_ifd(fh, order, offset)
-            _add_size(self.sizes, fh, order, entries)
-            if not sub_ifds and 330 in entries:
-                sub_ifds = _ints(fh, order, entries[330])[:_MAX_IFDS]
-            if len(seen) == 1:
-                self.xmp = _blob(fh, order, entries.get(700))
-                self.iptc = _blob(fh, order, entries.get(33723))
-            offset = next_offset
-        for sub in sub_ifds:
-            if sub not in seen:
-                _add_size(self.sizes, fh, order, read_ifd(fh, order, sub)[0])
-
-
-def _blob(fh: BinaryIO, order: str, entry: Entry | None) -> bytes | None:
-    if entry is None:
-        return None
-    kind, count, value = entry
-    size = _TYPE_SIZES.get(kind, 1) * count
-    if size <= 4:
-        return value[:size]
-    if size > _MAX_BLOB:
-        return None
-    (offset,) = struct.unpack(order + "I", value)
-    fh.seek(offset)
-    return fh.read(size)
-
-
-def _ints(fh: BinaryIO, order: str, entry: Entry) -> list[int]:
-    kind, count, value = entry
-    if kind == 3:
-        fmt, width = "H", 2
-    elif kind in (4, 13):
-        fmt, width = "I", 4
-    else:
-        return []
-    count = min(count, 1024)
-    if count * width <= 4:
-        data = value
-    else:
-        (offset,) = struct.unpack(order + "I", value)
-        fh.seek(offset)
-        data = fh.read(count * width)
-    count = min(count, len(data) // width)
-    return list(struct.unpack_from(f"{order}{count}{fmt}", data))
-
-
-def _add_size(
-    sizes: list[tuple[int, int]], fh: BinaryIO, order: str, entries: dict[int, Entry]
-) -> None:
-    if 256 in entries and 257 in entries:
-        width, height = _ints(fh, order, entries[256]), _ints(fh, order, entries[257])
-        if width and height and width[0] > 0 and height[0] > 0:
-            sizes.append((width[0], height[0]))
+        tiff = TiffDirectories(fh, fh.read(8))
+        for directory in tiff.walk():
+            width = tiff.first_int(directory.entries, _WIDTH, 0)
+            height = tiff.first_int(directory.entries, _HEIGHT, 0)
+            if width > 0 and height > 0:
+                self.sizes.append((width, height))
+            if directory.first:
+                self.xmp = tiff.data(directory.entries.get(_XMP), _MAX_BLOB)
+                self.iptc = tiff.data(directory.entries.get(_IPTC), _MAX_BLOB)
+        if tiff.failure:
+            raise tiff.failure
 
 
 # --- small helpers ----------------------------------------------------------------

@@ -50,3 +50,12 @@ class MediaInfo:
     def add_error(self, message: str) -> None:
         """Record a problem without losing earlier ones."""
         self.error = message if not self.error else f"{self.error}; {message}"
+
+
+def bytes_after_end(count: int, media: str) -> str:
+    """The one wording of the note for bytes after the end of the media, so every format
+    says it alike: ``bytes_after_end(12, "video")`` -> "12 bytes after the end of the video".
+
+    `media` is "image" or "video".
+    """
+    return f"{count} {'byte' if count == 1 else 'bytes'} after the end of the {media}"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import struct
 from datetime import datetime
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
-if TYPE_CHECKING:
-    from luna_desktop.media.containers import ContainerInfo
+from luna_desktop.media.container_info import ContainerInfo
+from luna_desktop.media.info import bytes_after_end
 
 MAX_SCAN = 4 << 20  # bytes of file to demux at most
 MDPM_WINDOW = 1 << 20  # Panasonic puts the MDPM in the second frame: look 1 MB past the SPS
@@ -39,8 +39,7 @@ def read_m2ts(f: BinaryIO, size: int, info: ContainerInfo) -> None:
     if layout is None:
         return
     packet, offset = layout
-    if size % packet:
-        info.problems.append(f"file is truncated: not a whole number of {packet}-byte packets")
+    _judge_end(f, size, packet, offset, info)
     pmt_pids: set[int] = set()
     video_pid = None
     es = bytearray()
@@ -77,6 +76,46 @@ def read_m2ts(f: BinaryIO, size: int, info: ContainerInfo) -> None:
             break  # no H.264 video (MPEG-2, HEVC…) or no tables: libvlc has the rest
         if found_sps and len(es) - sps_at > MDPM_WINDOW:
             break  # not an AVCHD camera file
+
+
+def _judge_end(f: BinaryIO, size: int, packet: int, offset: int, info: ContainerInfo) -> None:
+    """A last packet cut short is an error; bytes after the last packet are a note.
+
+    A transport stream has no length of its own: its end is the last packet on the
+    packet grid whose sync byte, and the one before it, are there. Bytes after that are
+    not part of the stream, unless they begin with a sync byte: then they are the start
+    of a packet that was cut off. (An M2TS cut inside a packet's 4-byte timestamp shows
+    no sync byte, but then no media data is lost either.)
+    """
+    window = 64 * packet
+    while True:
+        start = max(size - window, 0) // packet * packet
+        f.seek(start)
+        data = f.read(size - start)
+        last = _last_packet(data, packet, offset)
+        if last is not None or start == 0 or window >= MAX_SCAN:
+            break
+        window *= 4  # a long trailer: look further back (rare, so no cost to others)
+    if last is None:
+        info.problems.append(f"no MPEG-TS packets in the last {len(data)} bytes (corrupt?)")
+        return
+    end = start + last + packet
+    if end > size:
+        info.problems.append(f"file is truncated: its last {packet}-byte packet is cut short")
+    elif end < size:
+        info.notes.append(bytes_after_end(size - end, "video"))
+
+
+def _last_packet(data: bytes, packet: int, offset: int) -> int | None:
+    """Where the last packet in `data` (which starts on the packet grid) begins.
+
+    Two sync bytes a packet apart are required, so a stray 0x47 in a trailer is not
+    taken for a packet (one in 65536 chances instead of one in 256).
+    """
+    for pos in range((len(data) - offset - 1) // packet * packet, -1, -packet):
+        if data[pos + offset] == 0x47 and (pos < packet or data[pos - packet + offset] == 0x47):
+            return pos
+    return None
 
 
 def _payload(chunk: bytes, pos: int) -> bytes:

@@ -27,38 +27,27 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import functools
 import io
-import os
 import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-import exifread
 import numpy as np
 import pillow_heif
 from PIL import Image, ImageFile
 
-from .tiff_ifd import Entry, read_ifd
+from .raw_previews import exif_thumbnail, find_previews, is_raw
 
 __all__ = ["PreviewError", "Rendered", "fit_size", "read_text_preview", "render_preview"]
 
 pillow_heif.register_heif_opener()
 
-_TIFF_MAGICS = (b"II*\x00", b"MM\x00*")
-# Raw formats whose container is TIFF with another magic (Olympus ORF, Panasonic RW2).
-_TIFFLIKE_MAGICS = (b"IIRO", b"IIRS", b"MMOR", b"IIU\x00")
-_RAW_EXTENSIONS = frozenset(
-    {"3fr", "arw", "cr2", "cr3", "crw", "dcr", "dng", "erf", "fff", "gpr", "iiq", "kdc", "mef"}
-    | {"mos", "nef", "nrw", "orf", "pef", "raf", "rw2", "rwl", "sr2", "srf", "srw", "x3f"}
-)
-# TIFF photometric interpretations of sensor data (CFA, LinearRaw): never a preview.
-_SENSOR_PHOTOMETRIC = (32803, 34892)
-_MAX_EMBEDDED = 256 * 1024 * 1024
-_MAX_IFDS = 32
 _ORIENTATION = 0x0112
+_RAW_CUT_SHORT = "the raw file is cut short or damaged"
+_DAMAGED_HEADER = "the image is damaged: its header cannot be read"
+_ALWAYS_KNOWN = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")  # JPEG, PNG signatures
 
 _TRUNCATED_LOCK = threading.Lock()
 
@@ -116,12 +105,18 @@ def render_preview(
             head = fh.read(16)
             if not head:
                 raise PreviewError("the file is empty (0 bytes)", "empty")
-            if _is_raw(head, path, mime):
+            if is_raw(head, path, mime):
                 try:
                     return _render_raw(fh, head, max_size)
                 except (EOFError, struct.error) as exc:
-                    raise PreviewError("the raw file is cut short or damaged") from exc
-            return _decode(lambda: _open(fh), max_size, "image")
+                    raise PreviewError(_RAW_CUT_SHORT, "truncated") from exc
+            try:
+                return _decode(lambda: _open(fh), max_size, "image")
+            except PreviewError as exc:
+                if exc.kind == "unsupported" and head.startswith(_ALWAYS_KNOWN):
+                    # Pillow reads every JPEG and PNG: one it cannot identify is damaged.
+                    raise PreviewError(_DAMAGED_HEADER, "unreadable") from exc
+                raise
     except OSError as exc:
         raise _io_error(exc) from exc
 
@@ -330,48 +325,10 @@ def fit_size(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
 # --- raw files: embedded previews -------------------------------------------------
 
 
-def _is_raw(head: bytes, path: bytes | str, mime: str | None) -> bool:
-    if head[:4] in _TIFFLIKE_MAGICS or head.startswith(b"FUJIFILMCCD-RAW"):
-        return True
-    name = os.fsdecode(path)
-    extension = name.rpartition(".")[2].lower() if "." in os.path.basename(name) else ""
-    return extension in _RAW_EXTENSIONS or (mime or "") in _RAW_MIMES
-
-
-_RAW_MIMES = frozenset(
-    {
-        "image/x-adobe-dng",
-        "image/x-canon-cr2",
-        "image/x-canon-cr3",
-        "image/x-canon-crw",
-        "image/x-fuji-raf",
-        "image/x-nikon-nef",
-        "image/x-nikon-nrw",
-        "image/x-olympus-orf",
-        "image/x-panasonic-rw2",
-        "image/x-pentax-pef",
-        "image/x-sony-arw",
-        "image/x-sony-sr2",
-        "image/x-sony-srf",
-    }
-)
-
-
 def _render_raw(fh: BinaryIO, head: bytes, max_size: tuple[int, int] | None) -> Rendered:
     """The largest embedded JPEG that decodes, else any thumbnail the file holds."""
-    orientation: int | None = None
-    plain_ifd0 = False
-    if head.startswith(b"FUJIFILMCCD-RAW"):
-        # RAF: a big-endian (offset, length) of the embedded JPEG at byte 84. That JPEG
-        # carries its own EXIF, orientation included.
-        fh.seek(84)
-        offset, length = struct.unpack(">II", fh.read(8))
-        spans = [(offset, length)]
-    elif head[:4] in _TIFF_MAGICS + _TIFFLIKE_MAGICS:
-        spans, orientation, plain_ifd0 = _tiff_jpeg_spans(fh, head)
-    else:
-        spans = []  # CR3, CRW, X3F: containers not walked here
-    for _pixels, offset, length in _usable_jpegs(fh, spans):
+    previews = find_previews(fh, head)
+    for offset, length in previews.jpegs:
         fh.seek(offset)
         data = fh.read(length)
         try:
@@ -379,145 +336,31 @@ def _render_raw(fh: BinaryIO, head: bytes, max_size: tuple[int, int] | None) -> 
                 lambda data=data: Image.open(io.BytesIO(data)),
                 max_size,
                 "raw-embedded-preview",
-                orientation,
+                previews.orientation,
             )
         except PreviewError:
             continue  # a damaged or placeholder preview: try the next one
     # DNG and some TIFF-based raws keep an uncompressed thumbnail in IFD0, which is
     # what Pillow sees when it opens them as TIFF.
-    if plain_ifd0:
+    if previews.plain_ifd0:
         with contextlib.suppress(PreviewError):
             return _decode(lambda: _open(fh), max_size, "raw-thumbnail")
-    thumbnail = _exifread_thumbnail(fh)
+    thumbnail = exif_thumbnail(fh)
     if thumbnail:
         with contextlib.suppress(PreviewError):
             return _decode(
-                lambda: Image.open(io.BytesIO(thumbnail)), max_size, "exif-thumbnail", orientation
+                lambda: Image.open(io.BytesIO(thumbnail)),
+                max_size,
+                "exif-thumbnail",
+                previews.orientation,
             )
+    if previews.damaged:  # what was not found may be in the part that is missing
+        raise PreviewError(_RAW_CUT_SHORT, "truncated")
     raise PreviewError(
         "this raw file holds no embedded preview that can be shown "
         "(Luna shows a raw file's embedded JPEG; it does not develop raw sensor data)",
         "no-preview",
     )
-
-
-def _tiff_jpeg_spans(fh: BinaryIO, head: bytes) -> tuple[list[tuple[int, int]], int, bool]:
-    """(offset, length) of every JPEG referenced by IFD0, its chain and its SubIFDs;
-    IFD0's orientation; whether IFD0 is an uncompressed RGB or grey picture.
-
-    Previews live in JPEGInterchangeFormat (0x0201/0x0202) entries (NEF, ARW, IFD1 of
-    most raws), in single-strip IFDs with JPEG compression (CR2 IFD0, DNG SubIFDs),
-    or in Panasonic's JpgFromRaw (0x002E). What cannot be read is skipped.
-    """
-    order = "<" if head[:2] == b"II" else ">"
-    (first,) = struct.unpack(order + "I", head[4:8])
-    queue, seen, spans, orientation, plain_ifd0 = [first], set(), [], 1, False
-    while queue and len(seen) < _MAX_IFDS:
-        offset = queue.pop(0)
-        if not offset or offset in seen:
-            continue
-        seen.add(offset)
-        try:
-            entries, next_offset = read_ifd(fh, order, offset)
-        except (EOFError, struct.error):
-            continue
-        values = functools.partial(_tag_values, fh, order, entries)
-        if len(seen) == 1:
-            orientation = next(iter(values(_ORIENTATION)), 1)
-            blob = entries.get(0x002E)
-            if blob and blob[0] == 7:  # UNDEFINED bytes, stored at an offset
-                spans.append((struct.unpack(order + "I", blob[2])[0], blob[1]))
-        queue.append(next_offset)
-        queue.extend(values(0x014A))  # SubIFDs
-        start, length = values(0x0201), values(0x0202)
-        if start and length:
-            spans.append((start[0], length[0]))
-        compression = next(iter(values(0x0103)), 1)
-        photometric = next(iter(values(0x0106)), 0)
-        if len(seen) == 1:
-            plain_ifd0 = compression == 1 and photometric in (1, 2) and 0x0111 in entries
-        strips, counts = values(0x0111), values(0x0117)
-        if (
-            compression in (6, 7)
-            and photometric not in _SENSOR_PHOTOMETRIC
-            and len(strips) == len(counts) == 1
-        ):
-            spans.append((strips[0], counts[0]))
-    return spans, orientation if 1 <= orientation <= 8 else 1, plain_ifd0
-
-
-def _usable_jpegs(fh: BinaryIO, spans: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
-    """(pixels, offset, length) of the spans that hold a JPEG Pillow can decode,
-    largest picture first, judged from the frame header alone (no big reads)."""
-    size = os.fstat(fh.fileno()).st_size
-    found = {}
-    for offset, length in spans:
-        if length < 4 or length > _MAX_EMBEDDED or offset + length > size:
-            continue
-        frame = _jpeg_frame_size(fh, offset, length)
-        if frame:
-            found[offset] = (frame[0] * frame[1], offset, length)
-    return sorted(found.values(), reverse=True)
-
-
-# Baseline, extended, progressive, and their arithmetic-coded twins. Lossless JPEG
-# (SOF3: Canon's and DNG's raw sensor data) is what Pillow cannot decode.
-_DECODABLE_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC9, 0xCA})
-_OTHER_SOF = frozenset({0xC3, 0xC5, 0xC6, 0xC7, 0xCB, 0xCD, 0xCE, 0xCF})
-
-
-def _jpeg_frame_size(fh: BinaryIO, offset: int, length: int) -> tuple[int, int] | None:
-    fh.seek(offset)
-    if fh.read(2) != b"\xff\xd8":
-        return None
-    position, end = offset + 2, offset + length
-    while position + 4 <= end:
-        fh.seek(position)
-        marker = fh.read(4)
-        if len(marker) < 4 or marker[0] != 0xFF:
-            return None
-        code = marker[1]
-        if code == 0xFF:  # fill byte
-            position += 1
-            continue
-        if code in _DECODABLE_SOF:
-            frame = fh.read(5)
-            if len(frame) < 5:
-                return None
-            height, width = struct.unpack(">HH", frame[1:5])
-            return (width, height) if width and height else None
-        if code in _OTHER_SOF or code in (0xD9, 0xDA):
-            return None
-        position += 2 + struct.unpack(">H", marker[2:4])[0]
-    return None
-
-
-def _exifread_thumbnail(fh: BinaryIO) -> bytes | None:
-    fh.seek(0)
-    try:
-        tags = exifread.process_file(fh, details=False)
-    except Exception:
-        return None
-    thumbnail = tags.get("JPEGThumbnail")
-    return thumbnail if isinstance(thumbnail, bytes) else None
-
-
-_TYPE_FORMATS = {3: ("H", 2), 4: ("I", 4), 13: ("I", 4)}
-
-
-def _tag_values(fh: BinaryIO, order: str, entries: dict[int, Entry], tag: int) -> list[int]:
-    """A tag's SHORT or LONG values (at most 64: enough for SubIFDs and strips)."""
-    entry = entries.get(tag)
-    if entry is None or entry[0] not in _TYPE_FORMATS:
-        return []
-    kind, count, value = entry
-    fmt, width = _TYPE_FORMATS[kind]
-    count = min(count, 64)
-    if count * width > 4:
-        fh.seek(struct.unpack(order + "I", value)[0])
-        value = fh.read(count * width)
-    count = min(count, len(value) // width)
-    return list(struct.unpack_from(f"{order}{count}{fmt}", value))
 
 
 # --- errors -----------------------------------------------------------------------

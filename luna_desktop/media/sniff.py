@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import struct
 
+from .tiff_ifd import ifd0_has_tag
+
 __all__ = ["kind_for_mime", "sniff"]
 
 # Raw formats that are plain TIFF inside: only the extension tells them apart.
@@ -279,25 +281,9 @@ def _archive(head: bytes) -> str | None:
 def _tiff_family(head: bytes, ext: str) -> str:
     if head[8:11] == b"CR\x02":
         return "image/x-canon-cr2"
-    if _tiff_ifd0_has(head, 0xC612):  # DNGVersion
+    if ifd0_has_tag(head, 0xC612):  # DNGVersion
         return "image/x-adobe-dng"
     return _TIFF_RAW_BY_EXT.get(ext, "image/tiff")
-
-
-def _tiff_ifd0_has(head: bytes, wanted: int) -> bool:
-    """Whether IFD0 (when it lies inside `head`) carries the tag `wanted`."""
-    if head[2:4] not in (b"*\x00", b"\x00*"):  # BigTIFF has another layout; not raw
-        return False
-    order = "<" if head[:2] == b"II" else ">"
-    (ifd,) = struct.unpack_from(order + "I", head, 4)
-    if ifd + 2 > len(head):
-        return False
-    (count,) = struct.unpack_from(order + "H", head, ifd)
-    for i in range(min(count, (len(head) - ifd - 2) // 12)):
-        (tag,) = struct.unpack_from(order + "H", head, ifd + 2 + 12 * i)
-        if tag == wanted:
-            return True
-    return False
 
 
 def _iso_bmff(head: bytes, ext: str) -> str:

@@ -15,7 +15,8 @@ import urllib.parse
 from pathlib import Path
 
 from luna_desktop.media import vlc_runtime
-from luna_desktop.media.containers import ContainerInfo, codec_name, read_container
+from luna_desktop.media.container_info import ContainerInfo, codec_name
+from luna_desktop.media.containers import read_container
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.vlc_runtime import (
     Track,
@@ -38,8 +39,9 @@ def read_video(path: bytes | str, info: MediaInfo, timeout_ms: int = 5000) -> No
     """Fill duration, size, frame rate, codec, date, place and camera of a video into info.
 
     Never raises: an unreadable, empty, truncated or corrupt file, a timeout or a missing
-    libvlc adds a message with `info.add_error` and keeps whatever could be read. Safe
-    to call from several threads at once. `path` may be bytes that are not UTF-8.
+    libvlc adds a message with `info.add_error` and keeps whatever could be read; bytes
+    after the end of a whole video are only a note (`info.add_note`). Safe to call from
+    several threads at once. `path` may be bytes that are not UTF-8.
     """
     try:
         _read_video(path, info, max(1, int(timeout_ms)))
@@ -88,6 +90,8 @@ def _read_video(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
         problems.append("duration unknown (truncated or corrupt file?)")
     for problem in problems:
         info.add_error(problem)
+    for note in container.notes if container else ():
+        info.add_note(note)
 
 
 def _merge(

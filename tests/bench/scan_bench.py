@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -103,9 +104,72 @@ def child_scan(drive: str, catalog: str) -> None:
                 "errors": last.counts.errors,
                 "added": last.counts.added,
                 "unchanged": last.counts.unchanged,
+                **stored_problems(),
             }
         )
     )
+
+
+def stored_problems() -> dict:
+    """What the catalogue holds after the scan: the files with an error (name and error)
+    and the count of files with notes, with the commonest notes."""
+    from peewee import fn
+
+    from luna_desktop.catalog.models import FileEntry
+
+    errors = FileEntry.select(FileEntry.filename, FileEntry.error).where(
+        FileEntry.error.is_null(False)
+    )
+    notes = list(
+        FileEntry.select(FileEntry.scan_notes, fn.COUNT(FileEntry.id))
+        .where(FileEntry.scan_notes.is_null(False))
+        .group_by(FileEntry.scan_notes)
+        .order_by(fn.COUNT(FileEntry.id).desc())
+        .tuples()
+    )
+    return {
+        "error_files": [[row.filename, row.error] for row in errors],
+        "files_with_notes": sum(n for _, n in notes),
+        "top_notes": [[text, n] for text, n in notes[:3]],
+    }
+
+
+def broken_sources(sources: list[Path]) -> set[str]:
+    """Names of the corpus files that are broken as they are (before any trailer): their
+    copies keep their errors, as they should."""
+    from luna_desktop.media.extract import extract
+    from luna_desktop.scan.oshash import oshash_file
+
+    broken = set()
+    for path in sources:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            _, head, tail = oshash_file(fh, size)
+            if extract(fh, bytes(path), path.name, head, tail, size).error:
+                broken.add(path.name)
+    return broken
+
+
+def report_problems(first: dict) -> None:
+    """Every benchmark file carries a trailer after its media, which is a note, never an
+    error: the only errors allowed are on copies of the corpus's own broken files."""
+    sources = corpus_files()
+    broken = broken_sources(sources)
+    inherited, unexpected = [], []
+    for name, error in first["error_files"]:
+        index = int(re.findall(r"-(\d{7})", name)[-1])  # build_drive's numbering
+        source = sources[index % len(sources)].name
+        (inherited if source in broken else unexpected).append((source, error))
+    print(
+        f"first scan: {len(first['error_files']):,} files with an error "
+        f"({len(inherited):,} copies of the corpus's broken files "
+        f"{', '.join(sorted(broken)) or '-'}; {len(unexpected):,} others, target 0  "
+        f"{verdict(not unexpected)}), {first['files_with_notes']:,} files with notes"
+    )
+    for source, error in unexpected[:5]:
+        print(f"  unexpected error on a copy of {source}: {error}")
+    for text, n in first["top_notes"]:
+        print(f"  {n:>6,} × note: {text}")
 
 
 def run_child(drive: Path, catalog: Path) -> dict:
@@ -193,6 +257,7 @@ def main() -> None:
     if et:
         et_fps = et[0] / et[1]
         line("exiftool -fast2 -j -r", et_fps, et[1])
+    report_problems(first)
     print()
     print(f"first scan / floor:    {first_fps / floor_fps:6.2f}x")
     print(f"rescan / floor:        {rescan_fps / floor_fps:6.2f}x")
