@@ -7,9 +7,11 @@ import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 
 from tests.corpus import require_corpus
+from tests.scanning import assert_all_gone
 
 _COLUMNS = (
     "folder, filename, size, oshash, kind, mime, width, height, orientation, taken_at, "
@@ -76,9 +78,12 @@ def test_killed_scan_resumes_to_the_same_catalogue(tmp_path, kill_after):
     deadline = time.monotonic() + 120
     while _count(killed_cat) < kill_after and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
+    # Its worker processes, their fork server, the resource tracker: none may outlive it.
+    descendants = psutil.Process(proc.pid).children(recursive=True)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the scan ended before it could be killed"
+    assert_all_gone(descendants)
     partial = _count(killed_cat)
     assert kill_after <= partial < total
 

@@ -52,12 +52,12 @@ def test_first_scan_catalogues_every_file(catalog, drive):
 def test_rescan_reads_nothing_unchanged(catalog, drive, monkeypatch):
     run_scan(drive)
     before = {r.uuid: r.scanned_at for r in FileEntry.select()}
-    import luna_desktop.scan.pipeline as pipeline
+    import luna_desktop.scan.read_pool as read_pool
 
     def must_not_read(*args, **kwargs):
         raise AssertionError("an unchanged file was read again")
 
-    monkeypatch.setattr(pipeline, "read_files", must_not_read)
+    monkeypatch.setattr(read_pool, "read_files", must_not_read)
     result = run_scan(drive)
     assert result.counts.unchanged == 4
     assert result.counts.added == result.counts.changed == result.counts.missing == 0
@@ -124,12 +124,15 @@ def test_moved_and_renamed_files_keep_uuid_and_curation(catalog, drive):
     assert result.counts.moved == 1
     assert result.counts.added == 0 and result.counts.missing == 0
     moved = row("Sorted", "lighthouse.jpg")
-    assert moved.uuid == a.uuid and moved.present
+    # The very row: same id and UUID, its curation and tags, and no second row for it.
+    assert moved.id == a.id and moved.uuid == a.uuid and moved.present
     assert moved.title == "Lighthouse" and moved.status == Status.RESTRICTED
     names = {(t.tag.name, t.source) for t in FileTag.select().where(FileTag.file == moved)}
     assert ("favourite", "curator") in names and ("beach", "keyword") in names
+    assert FileEntry.select().where(FileEntry.oshash == a.oshash).count() == 1
     assert FileEntry.select().where(FileEntry.filename == "a.jpg").count() == 0
     assert FileEntry.select().count() == 4
+    assert Drive.get().total_files == 4
 
 
 def test_identical_empty_files_are_not_taken_for_moves(catalog, tmp_path):
@@ -276,26 +279,6 @@ def test_a_different_folder_becomes_a_new_drive(catalog, drive, tmp_path):
     assert sorted(d.name for d in Drive.select()) == ["drive", "drive (2)"]
 
 
-def test_a_file_that_kills_its_worker_is_catalogued_and_the_scan_goes_on(
-    catalog, tmp_path, monkeypatch
-):
-    import luna_desktop.scan.pipeline as pipeline
-    from tests.crashing_reader import CRASH_NAME, read_files_or_die
-
-    root = tmp_path / "d"
-    for i in range(12):
-        make_jpeg(root / f"{i:02d}.jpg", color=(i, 2 * i, 3 * i))
-    make_jpeg(root / CRASH_NAME)
-    monkeypatch.setattr(pipeline, "read_files", read_files_or_die)
-    result = run_scan(root, process_after=0, task_size=4, workers=2)
-    assert result.state == "completed" and result.counts.added == 13
-    crashed = row("", CRASH_NAME)
-    assert "crashed the metadata reader" in crashed.error
-    assert crashed.kind == "image" and len(crashed.oshash) == 16
-    healthy = FileEntry.select().where(FileEntry.filename != CRASH_NAME)
-    assert all(r.error is None and r.width == 64 for r in healthy)
-
-
 def test_a_move_seen_by_a_cancelled_scan_is_linked_by_the_next(catalog, tmp_path):
     root = tmp_path / "d"
     make_jpeg(root / "a" / "keep.jpg", color=(1, 1, 1))
@@ -311,28 +294,41 @@ def test_a_move_seen_by_a_cancelled_scan_is_linked_by_the_next(catalog, tmp_path
     assert ScanRun.select().order_by(ScanRun.id.desc()).get().state == "cancelled"
     result = run_scan(root)
     assert result.counts.moved == 1
+    # The cancelled scan added the new row: this one added nothing, lost nothing.
+    assert result.counts.added == 0 and result.counts.missing == 0
     moved = row("a", "moved.jpg")
     assert moved.uuid == old.uuid and moved.title == "The one"
+    assert FileEntry.select().count() == 2
 
 
 def test_a_new_row_curated_during_the_scan_is_never_deleted_by_relinking(catalog, drive):
     from luna_desktop.scan.relink import relink_moved_files
 
     run_scan(drive)
-    old = row("2019 Trip", "a.jpg")
-    FileEntry.update(present=False).where(FileEntry.id == old.id).execute()
-    twin = FileEntry.create(
-        drive=old.drive,
-        folder="Sorted",
-        filename="a.jpg",
-        size=old.size,
-        oshash=old.oshash,
-        added_scan=99,
-        version=2,
-        title="curated while the scan ran",
-    )
-    assert relink_moved_files(old.drive_id, 0) == 0
-    assert FileEntry.get_by_id(twin.id).title == "curated while the scan ran"
+    pairs = []
+    for name, version in (("a.jpg", 2), ("b.jpg", 1)):
+        old = row("2019 Trip", name)
+        FileEntry.update(present=False, title=f"old {name}").where(FileEntry.id == old.id).execute()
+        twin = FileEntry.create(
+            drive=old.drive,
+            folder="Sorted",
+            filename=name,
+            size=old.size,
+            oshash=old.oshash,
+            added_scan=99,
+            version=version,
+            title="curated while the scan ran" if version > 1 else "",
+        )
+        pairs.append((old, twin))
+    # b's twin is an ordinary move, and relinked; a's was curated, and is left alone.
+    assert relink_moved_files(pairs[0][0].drive_id, 0) == 1
+    (a_old, a_twin), (b_old, b_twin) = pairs
+    assert FileEntry.get_by_id(a_twin.id).title == "curated while the scan ran"
+    assert not FileEntry.get_by_id(a_old.id).present
+    moved = FileEntry.get_by_id(b_old.id)
+    assert moved.folder == "Sorted" and moved.present and moved.title == "old b.jpg"
+    assert moved.uuid == b_old.uuid
+    assert not FileEntry.select().where(FileEntry.id == b_twin.id).exists()
 
 
 def test_files_ignored_later_are_not_marked_missing(catalog, drive):

@@ -82,6 +82,12 @@ def open_catalog(
 
 def explain_database_error(exc: Exception, db_path: Path) -> CatalogError:
     text = str(exc)
+    # SQLite rolls back by itself on a full disk; what was committed before stands.
+    if "database or disk is full" in text or "No space left" in text:
+        return CatalogError(
+            f"the disk holding the catalogue {db_path} is full: free some space and try "
+            "again; nothing was lost"
+        )
     if "locked" in text or "busy" in text:
         return CatalogError(
             f"the catalogue {db_path} is locked by another program (is Luna or a scan "

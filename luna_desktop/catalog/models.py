@@ -181,8 +181,8 @@ class ScanRun(BaseModel):
     root = TextField()
     started_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
-    # running → completed | cancelled | failed; a run still "running" when the next
-    # starts was killed, and is marked interrupted.
+    # running → completed | cancelled | drive_lost | catalog_full | failed; a run still
+    # "running" when the next starts was killed, and is marked interrupted.
     state = CharField(default="running")
     counts = JSONField(null=True)
     problems = JSONField(null=True)  # [{"path": …, "error": …}] for folders and files

@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tqdm import tqdm
 
 from luna_desktop.scan.pipeline import Cancel, ScanOptions, check_scan_root, scan_drive
-from luna_desktop.scan.progress import ScanProgress
+from luna_desktop.scan.progress import (
+    CANCELLED,
+    CATALOG_FULL,
+    COMPLETED,
+    DRIVE_LOST,
+    ScanProgress,
+)
 
 from .common import open_from_args
 
 _MAX_PROBLEMS_SHOWN = 20
+
+# Exit statuses beside 0 (completed) and 1 (a bad path, a catalogue that is locked,
+# damaged or full). A scan stopped by a signal exits as shells report a process killed
+# by it, 128 + its number (130 Ctrl+C, 143 SIGTERM, 129 SIGHUP), though it stopped
+# cleanly and kept what it read.
+EXIT_DRIVE_LOST = 3
+_STOPPING_SIGNALS = tuple(
+    s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None
+)
+
+_EPILOG = """\
+exit status: 0 the scan completed; 1 the path or the catalogue is unusable (missing,
+locked, damaged, or its disk is full); 3 the drive went away during the scan;
+130, 143, 129 stopped by Ctrl+C, SIGTERM or SIGHUP (what was read is kept).
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,8 +47,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Walk PATH and catalogue every file: size, oshash, type, and image and video "
             "metadata. Rescans read only new and changed files; files that are gone are "
-            "marked missing and keep their curation; moved files keep their identity."
+            "marked missing and keep their curation; moved files keep their identity. "
+            "Ctrl+C, SIGTERM or SIGHUP stop it cleanly; the next scan carries on."
         ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", metavar="PATH", help="the drive's mount point or a folder")
     p.add_argument("--drive", metavar="NAME", help="the drive's name in the catalogue")
@@ -38,26 +65,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--full", action="store_true", help="read every file again, even if unchanged")
     p.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
-    p.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
+    p.add_argument("--batch-size", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(run=run)
+
+
+@contextmanager
+def _stop_on_signals(cancel: Cancel) -> Iterator[list[int]]:
+    """The first Ctrl+C, SIGTERM or SIGHUP asks the scan to stop cleanly (what was read
+    is kept, the summary printed); a second one acts as it always does. Yields the list
+    that receives the number of the signal that stopped the scan."""
+    received: list[int] = []
+    previous = {s: signal.getsignal(s) for s in _STOPPING_SIGNALS}
+
+    def restore() -> None:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+    def on_signal(signum, frame):
+        received.append(signum)
+        cancel.set()
+        restore()
+
+    for s in _STOPPING_SIGNALS:
+        signal.signal(s, on_signal)
+    try:
+        yield received
+    finally:
+        restore()
 
 
 def run(args: argparse.Namespace) -> int:
     check_scan_root(args.path)  # a bad path fails before the catalogue is touched
     open_from_args(args, create=True)
-    options = ScanOptions(ignore=args.ignore, full=args.full, batch_size=args.batch_size)
+    options = ScanOptions(ignore=args.ignore, full=args.full)
     if args.workers:
         options.workers = args.workers
+    if args.batch_size:
+        options.batch_size = args.batch_size
     cancel = Cancel()
-    # First Ctrl+C asks the scan to stop cleanly (what was read is kept); a second one
-    # is the usual KeyboardInterrupt.
-    previous = signal.getsignal(signal.SIGINT)
-
-    def on_interrupt(signum, frame):
-        cancel.set()
-        signal.signal(signal.SIGINT, previous)
-
-    signal.signal(signal.SIGINT, on_interrupt)
     bar = tqdm(
         unit=" files",
         file=sys.stderr,
@@ -65,27 +110,52 @@ def run(args: argparse.Namespace) -> int:
         disable=None,  # no bar when stderr is not a terminal
     )
     last: ScanProgress | None = None
-    try:
-        for progress in scan_drive(args.path, args.drive, options, cancel):
-            last = progress
-            if progress.files_total is not None and bar.total != progress.files_total:
-                bar.total = progress.files_total
-            bar.set_description_str(f"Scanning {progress.drive} ", refresh=False)
-            bar.update(progress.files_done - bar.n)
-    finally:
-        bar.close()
-        signal.signal(signal.SIGINT, previous)
+    told_stopping = False
+    with _stop_on_signals(cancel) as received:
+        try:
+            for progress in scan_drive(args.path, args.drive, options, cancel):
+                if progress.stopping and received and not told_stopping:
+                    # Files being read are finished first, which can take a moment.
+                    told_stopping = True
+                    bar.clear()
+                    _say("luna: stopping; what was read is kept", sys.stderr)
+                last = progress
+                if progress.files_total is not None and bar.total != progress.files_total:
+                    bar.total = progress.files_total
+                bar.set_description_str(f"Scanning {progress.drive} ", refresh=False)
+                bar.update(progress.files_done - bar.n)
+        finally:
+            bar.close()
     assert last is not None
-    print(summary(last, args.path))
+    _say(summary(last, args.path), sys.stdout)
     for path, message in last.problems[:_MAX_PROBLEMS_SHOWN]:
-        print(f"  problem: {path}: {message}", file=sys.stderr)
+        _say(f"  problem: {path}: {message}", sys.stderr)
     if len(last.problems) > _MAX_PROBLEMS_SHOWN:
         more = len(last.problems) - _MAX_PROBLEMS_SHOWN
-        print(f"  … and {more} more", file=sys.stderr)
-    return 130 if last.state == "cancelled" else 0
+        _say(f"  … and {more} more", sys.stderr)
+    if last.message:
+        _say(f"luna: {last.message}", sys.stderr)
+    return exit_status(last, received[0] if received else signal.SIGINT)
+
+
+def _say(line: str, stream) -> None:
+    # After SIGHUP the terminal may be gone; the scan's work is kept all the same.
+    with contextlib.suppress(OSError):
+        print(line, file=stream, flush=True)
+
+
+def exit_status(progress: ScanProgress, stopped_by: int) -> int:
+    if progress.state == COMPLETED:
+        return 0
+    if progress.state == CANCELLED:
+        return 128 + stopped_by
+    if progress.state == DRIVE_LOST:
+        return EXIT_DRIVE_LOST
+    assert progress.state == CATALOG_FULL, progress.state
+    return 1
 
 
 def summary(p: ScanProgress, path: str) -> str:
-    verb = "Scanned" if p.state == "completed" else "Scan cancelled:"
+    verb = {COMPLETED: "Scanned", CANCELLED: "Scan cancelled:"}.get(p.state, "Scan stopped:")
     rate = f"{p.rate:,.0f} files/s" if p.elapsed > 0 else ""
     return f"{verb} {path} as drive {p.drive!r} in {p.elapsed:.1f} s ({rate}): {p.summary()}"

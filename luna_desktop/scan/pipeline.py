@@ -1,86 +1,62 @@
-"""The scan: walk → diff with the catalogue → read on a thread pool → batched writes.
+"""The scan: walk → diff with the catalogue → read in a pool → batched writes.
 
 `scan_drive` is a generator that yields ScanProgress and honours a cancel flag; the CLI
 draws a progress bar from it and the UI runs it on a QThreadPool. Memory stays flat in
 the number of files: the walk goes folder by folder and only one folder's catalogue
 rows are held at a time.
+
+A scan ends in one of the states of scan.progress. Besides being cancelled, it stops by
+itself when the drive goes away (what could not be read keeps its earlier metadata and
+nothing is called missing) or when the disk under the catalogue fills up (every batch
+is a transaction, so what was written stands and the next scan carries on).
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import errno
 import os
-import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    wait,
-)
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import peewee
 from peewee import fn
 
 from luna_desktop.catalog.database import CACHE_KIB
-from luna_desktop.catalog.models import DB, Drive, FileEntry, ScanRun, utcnow
+from luna_desktop.catalog.models import DB, Drive, ScanRun, utcnow
 from luna_desktop.catalog.paths import join_folder
 
+from . import finish
 from .drive_identity import identify_drive
+from .folder_rows import KnownFile, folder_rows
 from .ignore import IgnoreRules
-from .progress import ScanCounts, ScanError, ScanProgress
-from .reader import FileJob, FileRecord, read_files, read_identity
-from .relink import relink_moved_files
+from .options import Cancel, ScanOptions, check_scan_root
+from .progress import (
+    CANCELLED,
+    CATALOG_FULL,
+    COMPLETED,
+    DRIVE_LOST,
+    ScanCounts,
+    ScanProgress,
+)
+from .read_pool import ReadPool
+from .reader import FileJob, FileRecord
+from .relink import relink_in_chunks
+from .transactions import is_disk_full, write_transaction
 from .walk import FolderListing, walk_drive
 from .writer import CatalogWriter
 
+# ScanOptions, Cancel and check_scan_root live in .options; callers import them here.
+__all__ = ["CATALOG_FULL_MESSAGE", "Cancel", "ScanOptions", "check_scan_root", "scan_drive"]
+
 _SCAN_CACHE_KIB = -16_000  # negative: KiB, as SQLite's cache_size pragma takes it
 
-
-@dataclass
-class ScanOptions:
-    ignore: list[str] = field(default_factory=list)
-    full: bool = False  # read every file again, even when size and mtime are unchanged
-    # Reading metadata is mostly Python (exifread) and so bound by the GIL: a big scan
-    # reads in worker processes, one per core. The first files go to threads, so a small
-    # folder is done before a process pool would even have started.
-    workers: int = max(2, min(8, os.cpu_count() or 2))
-    processes: bool = True
-    process_after: int = 256  # files read on threads before the process pool is used
-    task_size: int = 32  # files per task handed to a worker
-    batch_size: int = 500
-    report_every: float = 0.2  # seconds between progress snapshots
-
-
-class Cancel:
-    """A cancel flag shared between the UI or CLI and the scan."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def set(self) -> None:
-        self._event.set()
-
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-
-def check_scan_root(root: str | os.PathLike) -> Path:
-    path = Path(root).expanduser()
-    if not path.exists():
-        raise ScanError(f"{path} does not exist")
-    if not path.is_dir():
-        raise ScanError(f"{path} is not a folder")
-    if not os.access(path, os.R_OK | os.X_OK):
-        raise ScanError(f"{path} cannot be read (permission denied)")
-    return path.resolve()
+CATALOG_FULL_MESSAGE = (
+    "the disk holding the catalogue is full: free some space and scan again; nothing was lost"
+)
 
 
 def scan_drive(
@@ -92,7 +68,7 @@ def scan_drive(
     options = options or ScanOptions()
     cancel = cancel or Cancel()
     path = check_scan_root(root)
-    with DB.atomic():
+    with write_transaction():
         drive, _created = identify_drive(path, drive_name)
         ScanRun.update(state="interrupted").where(
             (ScanRun.drive == drive) & (ScanRun.state == "running")
@@ -102,30 +78,43 @@ def scan_drive(
     yield from scan.run()
 
 
+def _device_of(path: bytes) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 class _Scan:
     def __init__(
         self, path: Path, drive: Drive, run: ScanRun, options: ScanOptions, cancel: Cancel
     ):
+        self.path = path
         self.root = os.fsencode(path)
+        # What the root is now: unplugged or unmounted, it is gone or another folder.
+        self.root_device = _device_of(self.root)
         self.drive = drive
         self.run_row = run
         self.options = options
         self.cancel = cancel
         self.rules = IgnoreRules(options.ignore)
-        self.writer = CatalogWriter(drive.id, run.id, options.batch_size)
+        self.writer = CatalogWriter(drive.id, run.id, options.batch_size, self._refused)
+        self.readers = ReadPool(
+            options.workers,
+            processes=options.processes,
+            process_after=options.process_after,
+            processes_only=options.read_in_processes_only,
+        )
         self.progress = ScanProgress(drive=drive.name)
         self.counts: ScanCounts = self.progress.counts
         self.walked: set[str] = set()
         self.unreadable: list[str] = []
         self.started = time.monotonic()
         self.last_report = 0.0
-        # each task on a pool, with its files and whether it holds one file retried alone
-        self.in_flight: dict[Future[list[FileRecord]], tuple[list[FileJob], bool]] = {}
         self.task: list[FileJob] = []
-        self.submitted = 0
-        self.threads: ThreadPoolExecutor | None = None
+        self.lost = False  # the drive went away
         self.finished = False  # ends the counting walk, also when the scan is abandoned
-        self.processes: ProcessPoolExecutor | None = None
 
     def run(self) -> Iterator[ScanProgress]:
         counter = threading.Thread(target=self._count_files, name="luna-scan-count", daemon=True)
@@ -139,40 +128,83 @@ class _Scan:
         DB.execute_sql(f"PRAGMA cache_size={_SCAN_CACHE_KIB}")
         try:
             try:
-                for listing in walk_drive(self.root, self.rules, self.cancel.is_set):
-                    self._diff_folder(listing)
-                    yield from self._collect(block=False)
-                self._submit_task()
-                while self.in_flight and not self.cancel.is_set():
-                    yield from self._collect(block=True)
-                if self.cancel.is_set():
-                    for future in self.in_flight:
-                        future.cancel()
-                    while self.in_flight:  # tasks already running finish; keep their work
-                        self._drain(block=True)
+                state = yield from self._scan()
+            except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+                if not is_disk_full(exc):
+                    raise
+                state = CATALOG_FULL
+                self.progress.message = CATALOG_FULL_MESSAGE
             finally:
-                self._shutdown_pools()
-            self.writer.flush()
-            if self.cancel.is_set():
-                state = "cancelled"
-            else:
-                self._finish_completed_walk()
-                state = "completed"
+                self.readers.close()
         finally:
             # Also reached when the consumer abandons the generator: keep what was read.
             self.finished = True
             if state == "failed":
-                self._flush_quietly()
-            self._close_run(state)
+                self._quietly(self.writer.flush)
+            if state in ("failed", CATALOG_FULL):
+                # No room to record the run's end either: the next scan marks it
+                # interrupted.
+                self._quietly(lambda: self._close_run(state))
+            else:
+                self._close_run(state)
             DB.execute_sql("PRAGMA synchronous=FULL")
             DB.execute_sql(f"PRAGMA cache_size={CACHE_KIB}")
         self.progress.state = state
         self._refresh_progress()
         yield self.progress
 
+    def _scan(self) -> Iterator[ScanProgress]:
+        """Walks, reads and writes; returns the final state."""
+        for listing in walk_drive(self.root, self.rules, self._stopping):
+            self._diff_folder(listing)
+            yield from self._collect(block=False)
+        self._submit_task()
+        # When stopping, tasks already running still finish, and their work is kept.
+        while self.readers.busy:
+            yield from self._collect(block=True)
+        if not self.lost:
+            self._check_drive()  # the walk may have ended early because the drive went
+        self.writer.flush()
+        if not self.lost and not self.cancel.is_set():
+            yield from self._finish_completed_walk()
+        if self.lost:
+            self.progress.message = self._lost_message()
+            return DRIVE_LOST
+        return CANCELLED if self.cancel.is_set() else COMPLETED
+
+    def _stopping(self) -> bool:
+        return self.cancel.is_set() or self.lost
+
+    # -- the drive going away ----------------------------------------------------
+
+    def _check_drive(self) -> bool:
+        """Whether the drive is still there; when not, the scan stops as DRIVE_LOST.
+
+        Called on the first sign of trouble (a file or folder that cannot be read) and
+        before anything is called missing: a single stat of the root, which after an
+        unplug fails and after an unmount shows another folder.
+        """
+        if self.lost:
+            return False
+        if self.root_device is not None and _device_of(self.root) == self.root_device:
+            return True
+        self.lost = True
+        # Listings made while the drive was going may be empty for that reason alone.
+        self.counts.missing -= self.writer.forget_missing()
+        return False
+
+    def _lost_message(self) -> str:
+        total = self.progress.files_total or self.progress.files_found
+        return (
+            f"the drive at {self.path} went away after {self.progress.files_done:,} of "
+            f"{total:,} files; scan again when it is back"
+        )
+
     # -- walking and diffing ------------------------------------------------------
 
     def _diff_folder(self, listing: FolderListing) -> None:
+        if (listing.error or listing.problems) and not self._check_drive():
+            return
         self.counts.ignored += listing.ignored
         self.counts.skipped_links += listing.skipped_links
         for path, message in listing.problems:
@@ -184,37 +216,30 @@ class _Scan:
             self.unreadable.append(listing.text)
             self._problem(listing.text or "/", listing.error)
             return
+        if listing.text in self.walked:
+            # Another folder whose name reads the same was walked: its new files must be
+            # in the catalogue before names here are chosen, or two could take one text.
+            self._settle()
         self.walked.add(listing.text)
-        known = {
-            name: (file_id, size, mtime, present)
-            for file_id, name, size, mtime, present in FileEntry.select(
-                FileEntry.id, FileEntry.filename, FileEntry.size, FileEntry.mtime, FileEntry.present
-            )
-            .where((FileEntry.drive == self.drive.id) & (FileEntry.folder == listing.text))
-            .tuples()
-        }
-        problem_names = {p.rsplit("/", 1)[-1] for p, _ in listing.problems}
+        rows = folder_rows(self.drive.id, listing)
         for found in listing.files:
             self.progress.files_found += 1
-            row = known.pop(found.text, None)
-            if row is not None:
-                file_id, size, mtime, present = row
-                if size == found.size and mtime == found.mtime and not self.options.full:
-                    self.counts.unchanged += 1
-                    self.progress.files_done += 1
-                    if not present:
-                        self.counts.reappeared += 1
-                        self.writer.mark_present(file_id)
-                    continue
-            else:
-                file_id = None
+            row = rows.known.pop(found.name, None)
+            if row is not None and self._unchanged(row, found.size, found.mtime):
+                continue
             rel = os.path.join(listing.rel, found.name) if listing.rel else found.name
-            raw = None if (listing.exact and found.exact) else rel
+            if row is not None:
+                file_id, text = row.id, row.text
+                raw = None  # a known row keeps its path columns
+            else:
+                file_id, text = None, rows.text_for(found.text)
+                exact = listing.exact and found.exact and text == found.text
+                raw = None if exact else rel
             self.task.append(
                 FileJob(
                     os.path.join(self.root, rel),
                     listing.text,
-                    found.text,
+                    text,
                     raw,
                     found.size,
                     found.mtime,
@@ -222,128 +247,111 @@ class _Scan:
                     file_id,
                 )
             )
-            self.progress.current = join_folder(listing.text, found.text)
+            self.progress.current = join_folder(listing.text, text)
             if len(self.task) >= self.options.task_size:
                 self._submit_task()
         gone = [
-            row[0]
-            for name, row in known.items()
-            if row[3]
-            and name not in problem_names
+            row.id
+            for name, row in rows.known.items()
+            if row.present
+            and name not in listing.unexamined
             # Ignored now is not gone: the file is still on the drive.
-            and not self.rules.ignores(join_folder(listing.text, name))
+            and not self.rules.ignores(join_folder(listing.text, row.text))
         ]
-        if gone:
+        if gone and self._check_drive():
             self.counts.missing += len(gone)
             self.writer.mark_missing(gone)
+
+    def _unchanged(self, row: KnownFile, size: int, mtime: float) -> bool:
+        if row.size != size or row.mtime != mtime or self.options.full or row.retry:
+            return False
+        self.counts.unchanged += 1
+        self.progress.files_done += 1
+        if not row.present:
+            self.counts.reappeared += 1
+            self.writer.mark_present(row.id)
+        return True
 
     def _submit_task(self) -> None:
         if not self.task:
             return
         # Deep enough that workers keep busy while the writer commits a batch.
-        while len(self.in_flight) >= self.options.workers * 16:
+        while self.readers.busy >= self.options.workers * 16 and not self._stopping():
             self._drain(block=True)
         jobs, self.task = self.task, []
-        self._submit(jobs, isolated=False)
+        if not self._stopping():
+            self.readers.submit(jobs)
 
-    def _submit(self, jobs: list[FileJob], isolated: bool) -> None:
-        future = self._pool().submit(read_files, jobs)
-        self.submitted += len(jobs)
-        self.in_flight[future] = (jobs, isolated)
-
-    def _pool(self) -> Executor:
-        if self.options.processes and self.submitted >= self.options.process_after:
-            if self.processes is None:
-                self.processes = ProcessPoolExecutor(
-                    self.options.workers,
-                    mp_context=_worker_context(),
-                    initializer=_ignore_interrupts,
-                )
-            return self.processes
-        if self.threads is None:
-            self.threads = ThreadPoolExecutor(self.options.workers, thread_name_prefix="luna-scan")
-        return self.threads
-
-    def _shutdown_pools(self) -> None:
-        for pool in (self.threads, self.processes):
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+    def _settle(self) -> None:
+        """Read and write everything handed out so far."""
+        self._submit_task()
+        while self.readers.busy:
+            self._drain(block=True)
+        self.writer.flush()
 
     def _count_files(self) -> None:
         total = 0
-        for listing in walk_drive(self.root, self.rules, self._stopped):
+        for listing in walk_drive(self.root, self.rules, self._counting_stopped):
             total += len(listing.files)
-        if not self._stopped():
+        if not self._counting_stopped():
             self.progress.files_total = total
 
-    def _stopped(self) -> bool:
-        return self.cancel.is_set() or self.finished
+    def _counting_stopped(self) -> bool:
+        return self._stopping() or self.finished
 
     # -- results ---------------------------------------------------------------
 
     def _drain(self, block: bool) -> None:
-        if not self.in_flight:
-            return
-        if block:
-            done, _ = wait(
-                list(self.in_flight),
-                timeout=max(self.options.report_every, 0.05),
-                return_when=FIRST_COMPLETED,
-            )
-        else:
-            done = [f for f in self.in_flight if f.done()]
-        for future in done:
-            jobs, isolated = self.in_flight.pop(future)
-            if future.cancelled():
-                continue
-            records = self._records_of(future, jobs, isolated)
-            if records is None:
-                continue  # retried, one file per task
+        if self._stopping() and not self.readers.stopped:
+            self.readers.stop()  # at once: tasks not started yet are dropped
+            self.progress.stopping = True
+        timeout = max(self.options.report_every, 0.05) if block else None
+        for jobs, records in self.readers.completed(timeout):
             for job, record in zip(jobs, records, strict=True):
-                file_id = job.file_id
-                self.progress.files_done += 1
-                self.progress.bytes_done += record.size
-                if record.info.error:
-                    self.counts.errors += 1
-                if file_id is None:
-                    self.counts.added += 1
-                    self.writer.add_new(record)
-                else:
-                    self.counts.changed += 1
-                    self.writer.add_changed(file_id, record)
+                self._take(job, record)
 
-    def _records_of(
-        self, future: Future[list[FileRecord]], jobs: list[FileJob], isolated: bool
-    ) -> list[FileRecord] | None:
-        """A task's records; a task whose worker died is retried file by file.
+    def _take(self, job: FileJob, record: FileRecord) -> None:
+        path = join_folder(job.folder, job.filename)
+        if record.os_errno is not None:
+            self._check_drive()
+        if self.lost and (record.os_errno is not None or record.info.error):
+            return  # read while the drive was going: the next scan reads it again
+        self.progress.files_done += 1
+        if record.os_errno is not None and (
+            job.file_id is not None or record.os_errno == errno.ENOENT
+        ):
+            # Not read at all: a known row keeps what an earlier scan read, and a file
+            # deleted since the walk saw it is not catalogued.
+            self._problem(path, record.info.error or "could not read the file")
+            if job.file_id is not None and record.os_errno != errno.ENOENT:
+                self.writer.mark_present(job.file_id)
+            return
+        self.progress.bytes_done += record.size
+        if record.info.error:
+            self.counts.errors += 1
+        if record.info.notes:
+            self.counts.noted += 1
+        if job.file_id is None:
+            self.counts.added += 1
+            self.writer.add_new(record)
+        else:
+            self.counts.changed += 1
+            self.writer.add_changed(job.file_id, record)
 
-        A decoder or libvlc that crashes on one file kills its worker process and
-        breaks the pool. The pool is replaced and each file of the task retried alone,
-        so the file that crashes it again is known and catalogued with a note, and the
-        scan (and every later rescan) goes on.
-        """
-        try:
-            return future.result()
-        except BrokenProcessPool:
-            self._replace_broken_pool()
-            if not isolated:
-                for job in jobs:
-                    self._submit([job], isolated=True)
-                return None
-            note = (
-                "reading this file crashed the metadata reader; it is catalogued without metadata"
-            )
-        except Exception as exc:  # a reader bug: keep the files, say what happened
-            note = f"could not read the file's metadata: {exc.__class__.__name__}: {exc}"
-        return [read_identity(job, note) for job in jobs]
-
-    def _replace_broken_pool(self) -> None:
-        if self.processes is not None:
-            self.processes.shutdown(wait=False, cancel_futures=True)
-            self.processes = None
+    def _refused(self, record: FileRecord, file_id: int | None, reason: str) -> None:
+        if file_id is None:
+            self.counts.added -= 1
+        else:
+            self.counts.changed -= 1
+        self.counts.unwritten += 1
+        path = join_folder(record.folder, record.filename)
+        self.progress.problems.append((path, f"the catalogue refused this file ({reason})"))
 
     def _collect(self, block: bool) -> Iterator[ScanProgress]:
         self._drain(block)
+        yield from self._report()
+
+    def _report(self) -> Iterator[ScanProgress]:
         now = time.monotonic()
         if now - self.last_report >= self.options.report_every:
             self.last_report = now
@@ -359,44 +367,37 @@ class _Scan:
 
     # -- the end of a completed walk ---------------------------------------------
 
-    def _finish_completed_walk(self) -> None:
-        """Only a walk that reached every folder may say a file is gone."""
+    def _finish_completed_walk(self) -> Iterator[ScanProgress]:
+        """Only a walk that reached every folder may say a file is gone. Each step is
+        chunked (see scan.finish); a cancel between chunks leaves the rest to the next
+        scan, and the drive is checked before anything is called missing."""
+        chunk = self.options.batch_size
         folders = [
             f
-            for (f,) in FileEntry.select(FileEntry.folder)
-            .where((FileEntry.drive == self.drive.id) & (FileEntry.present == True))  # noqa: E712
-            .distinct()
-            .tuples()
+            for f in finish.folders_with_present_files(self.drive.id)
             if f not in self.walked
             and not _under_any(f, self.unreadable)
             # A folder ignored now is not gone from the drive.
             and not self.rules.ignores(f)
         ]
-        with DB.atomic():
-            now = utcnow()
-            for folder in folders:
-                self.counts.missing += (
-                    FileEntry.update(present=False, missing_since=now)
-                    .where(
-                        (FileEntry.drive == self.drive.id)
-                        & (FileEntry.folder == folder)
-                        & (FileEntry.present == True)  # noqa: E712
-                    )
-                    .execute()
-                )
-            moved = relink_moved_files(self.drive.id, self._last_completed_scan())
-            self.counts.moved += moved
-            self.counts.added -= moved
-            self.counts.missing -= moved
-            files, size = (
-                FileEntry.select(fn.COUNT(FileEntry.id), fn.COALESCE(fn.SUM(FileEntry.size), 0))
-                .where((FileEntry.drive == self.drive.id) & (FileEntry.present == True))  # noqa: E712
-                .tuples()
-                .get()
-            )
-            Drive.update(total_files=files, total_bytes=size, last_seen=now).where(
-                Drive.id == self.drive.id
-            ).execute()
+        if folders and not self._check_drive():
+            return
+        for marked in finish.mark_folders_missing(self.drive.id, folders, chunk):
+            self.counts.missing += marked
+            yield from self._report()
+            if self.cancel.is_set():
+                return
+        this_scan = (self.run_row.id, self.run_row.started_at)
+        for relinked in relink_in_chunks(
+            self.drive.id, self._last_completed_scan(), chunk, this_scan
+        ):
+            self.counts.moved += relinked.moved
+            self.counts.added -= relinked.added_here
+            self.counts.missing -= relinked.missing_here
+            yield from self._report()
+            if self.cancel.is_set():
+                return
+        finish.update_drive_totals(self.drive.id)
 
     def _last_completed_scan(self) -> int:
         """Files added after this scan run may be moves: also those an unfinished scan saw."""
@@ -404,48 +405,29 @@ class _Scan:
             ScanRun.select(fn.MAX(ScanRun.id))
             .where(
                 (ScanRun.drive == self.drive.id)
-                & (ScanRun.state == "completed")
+                & (ScanRun.state == COMPLETED)
                 & (ScanRun.id != self.run_row.id)
             )
             .scalar()
         )
         return int(last or 0)
 
-    def _flush_quietly(self) -> None:
-        # Already failing: if this batch cannot be written either, the catalogue is still
+    @staticmethod
+    def _quietly(action) -> None:
+        # Already failing: if this cannot be written either, the catalogue is still
         # consistent (each batch is one transaction) and the next scan reads it again.
         with contextlib.suppress(Exception):
-            self.writer.flush()
+            action()
 
     def _close_run(self, state: str) -> None:
         self._refresh_progress()
-        ScanRun.update(
-            state=state,
-            finished_at=utcnow(),
-            counts=self.counts.as_dict(),
-            problems=[{"path": p, "error": m} for p, m in self.progress.problems[:1000]],
-        ).where(ScanRun.id == self.run_row.id).execute()
-
-
-def _ignore_interrupts() -> None:
-    """Ctrl+C in a terminal reaches the whole process group: only the scan itself should
-    hear it, stop cleanly and keep what was read; workers just finish their task."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """How worker processes start: never a plain fork of this process.
-
-    Forking a process that runs threads (Qt's, libvlc's, this scan's) can deadlock the
-    child. A fork server is a fresh, single-threaded process that imports the readers
-    once and forks each worker from itself, so workers start in milliseconds; where
-    there is none (Windows, macOS), each worker is spawned.
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["luna_desktop.scan.reader"])
-        return context
-    return multiprocessing.get_context("spawn")
+        with write_transaction():
+            ScanRun.update(
+                state=state,
+                finished_at=utcnow(),
+                counts=self.counts.as_dict(),
+                problems=[{"path": p, "error": m} for p, m in self.progress.problems[:1000]],
+            ).where(ScanRun.id == self.run_row.id).execute()
 
 
 def _under_any(folder: str, parents: list[str]) -> bool:

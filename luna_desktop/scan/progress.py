@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# How a scan ends. "cancelled" is a stop that was asked for (Cancel, Ctrl+C, SIGTERM);
+# the other two stop on their own, and `ScanProgress.message` says what to do.
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+DRIVE_LOST = "drive_lost"  # the drive went away (unplugged, unmounted) during the scan
+CATALOG_FULL = "catalog_full"  # the disk holding the catalogue filled up
+FINAL_STATES = (COMPLETED, CANCELLED, DRIVE_LOST, CATALOG_FULL)
+
 
 @dataclass
 class ScanCounts:
@@ -13,7 +21,9 @@ class ScanCounts:
     missing: int = 0
     moved: int = 0
     reappeared: int = 0
-    errors: int = 0  # files catalogued with an error note, plus unreadable folders
+    errors: int = 0  # files catalogued with an error, files or folders that could not be read
+    noted: int = 0  # files catalogued with notes (oddities that are not errors)
+    unwritten: int = 0  # files read but refused by the catalogue (see the scan's problems)
     ignored: int = 0
     skipped_links: int = 0
 
@@ -34,7 +44,13 @@ class ScanProgress:
     current: str = ""
     counts: ScanCounts = field(default_factory=ScanCounts)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
-    state: str = "running"  # running → completed | cancelled
+    state: str = "running"  # running → one of FINAL_STATES
+    # A stop is under way (cancelled, or the drive went away): no file is started any
+    # more, and the ones being read are finished and kept.
+    stopping: bool = False
+    # Set when the scan stopped on its own (DRIVE_LOST, CATALOG_FULL): one sentence
+    # for a person, saying what happened and what to do.
+    message: str = ""
 
     @property
     def finished(self) -> bool:
@@ -54,7 +70,10 @@ class ScanProgress:
             f"{c.missing:,} missing",
             f"{c.moved:,} moved",
             f"{c.errors:,} errors",
+            f"{c.noted:,} with notes",
         ]
+        if c.unwritten:
+            parts.append(f"{c.unwritten:,} could not be written")
         if c.reappeared:
             parts.append(f"{c.reappeared:,} back from missing")
         if c.ignored:

@@ -26,6 +26,16 @@ class FileRecord:
     owner: str | None
     oshash: str | None
     info: MediaInfo
+    # Set when the file could not be opened or read at all: the errno, so the scan can
+    # tell a vanished drive from one bad file, and keep the row's earlier metadata.
+    os_errno: int | None = None
+
+
+# The extractor of a row whose file crashed the metadata reader. Such a row is read
+# again by the next scan even when its size and mtime are unchanged: the crash may
+# have been the reader's fault, and a newer reader may get through.
+READER_CRASHED = "crashed"
+CRASH_NOTE = "reading this file crashed the metadata reader; it is catalogued without metadata"
 
 
 @dataclass(slots=True)
@@ -70,6 +80,7 @@ def read_file(
             record.info = extract(fh, abs_path, filename, head, tail, st.st_size)
     except OSError as exc:
         record.info.add_error(f"could not read the file: {exc.strerror or exc}")
+        record.os_errno = exc.errno or 0
     return record
 
 
@@ -81,10 +92,10 @@ def read_files(jobs: list[FileJob]) -> list[FileRecord]:
     ]
 
 
-def read_identity(job: FileJob, note: str) -> FileRecord:
-    """Size, oshash and type only, with a note: for a file whose metadata read failed.
+def read_identity(job: FileJob, error: str, extractor: str | None = None) -> FileRecord:
+    """Size, oshash and type only, with an error: for a file whose metadata read failed.
 
-    Safe to run in the scanning process itself: it uses nothing but Python.
+    Safe to run in the scanning process itself: it uses nothing but Python, no decoder.
     """
     record = FileRecord(
         job.folder,
@@ -105,5 +116,8 @@ def read_identity(job: FileJob, note: str) -> FileRecord:
         record.info = MediaInfo(kind=kind, mime=mime)
     except OSError as exc:
         record.info.add_error(f"could not read the file: {exc.strerror or exc}")
-    record.info.add_error(note)
+        record.os_errno = exc.errno or 0
+    record.info.add_error(error)
+    if extractor:
+        record.info.extractor = extractor
     return record

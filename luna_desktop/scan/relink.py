@@ -5,11 +5,20 @@ same size and oshash as a row now missing on the same drive is that file, moved:
 row (its UUID, curation, tags and history) takes the new path and the fresh facts, and
 the duplicate new row is removed. Empty files all share one oshash, so they are never
 matched.
+
+Pairs are moved a bounded chunk at a time, each chunk its own short transaction, so a
+curator's save waits behind one chunk, never behind the relinking of a whole drive.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
 from luna_desktop.catalog.models import DB, FileEntry
+
+from .transactions import write_transaction
 
 # The columns a move carries from the new row to the old one: where the file is now and
 # what the scan read there. Curation columns are deliberately absent.
@@ -37,17 +46,41 @@ _FILE_COLUMNS = (
     "extra",
     "extractor",
     "error",
+    "scan_notes",
     "scanned_at",
 )
 
 
-def relink_moved_files(drive_id: int, after_scan: int) -> int:
-    """Pair rows added since scan run `after_scan` with missing ones; returns how many were
-    relinked. Call in a transaction.
+@dataclass
+class Relinked:
+    """One chunk's moves, and how many of them this scan had counted as added and as
+    missing (a move may pair a row an earlier, cancelled scan added, or one it marked
+    missing): what the scan's counts take back."""
 
-    Rows added by a scan that was cancelled count too: the move it saw is still a move.
-    A new row a curator already worked on (version > 1: curated while the scan ran) is
-    left alone, so no decision is ever deleted.
+    moved: int
+    added_here: int
+    missing_here: int
+
+
+def relink_moved_files(drive_id: int, after_scan: int, chunk: int = 500) -> int:
+    """Relink every move at once; returns how many. Never call it in a transaction."""
+    return sum(r.moved for r in relink_in_chunks(drive_id, after_scan, chunk))
+
+
+def relink_in_chunks(
+    drive_id: int,
+    after_scan: int,
+    chunk: int = 500,
+    this_scan: tuple[int, datetime] | None = None,
+) -> Iterator[Relinked]:
+    """Pair rows added since scan run `after_scan` with missing ones, and move up to
+    `chunk` pairs per transaction; yields each chunk's moves, between chunks.
+    `this_scan` (its id and start) says which additions and losses were this scan's.
+
+    Rows added by a scan that was cancelled count too: the move it saw is still a move,
+    and a scan stopped between chunks leaves the rest for the next one. A new row a
+    curator already worked on (version > 1: curated while the scan ran) is left alone,
+    so no decision is ever deleted.
     """
     # Driven from the missing side, which is small, with the new rows found through the
     # (size, oshash) index. INDEXED BY because, without statistics, SQLite would rather
@@ -74,14 +107,16 @@ def relink_moved_files(drive_id: int, after_scan: int) -> int:
         taken_old.add(old_id)
         taken_new.add(new_id)
         chosen.append((old_id, new_id))
-    if chosen:
-        _apply(chosen)
-    return len(chosen)
+    scan_id, started = this_scan or (-1, datetime.max)
+    for start in range(0, len(chosen), chunk):
+        with write_transaction():
+            relinked = _apply(chosen[start : start + chunk], scan_id, started)
+        yield relinked
 
 
-def _apply(chosen: list[tuple[int, int]]) -> None:
-    """Move every pair at once: renaming a folder of 100,000 files is one move each,
-    and row-by-row updates would hold the catalogue's write lock for minutes."""
+def _apply(chosen: list[tuple[int, int]], scan_id: int, started: datetime) -> Relinked:
+    """Move a chunk of pairs with a few set-based statements: renaming a folder of
+    100,000 files is one move each, and row-by-row updates take minutes."""
     db = DB.obj
     columns = [FileEntry._meta.fields[name].column_name for name in _FILE_COLUMNS]
     db.execute_sql("DROP TABLE IF EXISTS temp.relink_pair")
@@ -90,6 +125,20 @@ def _apply(chosen: list[tuple[int, int]]) -> None:
         "CREATE TEMP TABLE relink_pair (old_id INTEGER PRIMARY KEY, new_id INTEGER UNIQUE)"
     )
     db.connection().executemany("INSERT INTO temp.relink_pair VALUES (?, ?)", chosen)
+    # The pairs were chosen outside this transaction: a curator may have worked on the
+    # new row since, or the old one may have come back. Such pairs are left alone.
+    db.execute_sql(
+        """DELETE FROM temp.relink_pair WHERE NOT EXISTS (
+               SELECT 1 FROM file_entry o, file_entry n
+               WHERE o.id = relink_pair.old_id AND o.present = 0
+                 AND n.id = relink_pair.new_id AND n.present = 1 AND n.version = 1)"""
+    )
+    moved, added_here, missing_here = db.execute_sql(
+        "SELECT count(*), COALESCE(SUM(n.added_scan = ?), 0), "
+        "COALESCE(SUM(o.missing_since >= ?), 0) FROM temp.relink_pair p "
+        "JOIN file_entry n ON n.id = p.new_id JOIN file_entry o ON o.id = p.old_id",
+        (scan_id, started),
+    ).fetchone()
     new_columns = ", ".join(f'n."{c}"' for c in columns)
     db.execute_sql(
         f"CREATE TEMP TABLE relink_new AS SELECT p.old_id AS old_id, {new_columns} "
@@ -114,3 +163,4 @@ def _apply(chosen: list[tuple[int, int]]) -> None:
     )
     db.execute_sql("DROP TABLE temp.relink_pair")
     db.execute_sql("DROP TABLE temp.relink_new")
+    return Relinked(moved, added_here, missing_here)

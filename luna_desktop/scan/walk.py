@@ -35,6 +35,7 @@ class FolderListing:
     files: list[FoundFile] = field(default_factory=list)
     error: str | None = None  # the folder could not be read (its old rows stay as they are)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    unexamined: set[bytes] = field(default_factory=set)  # names of the problems' entries
     skipped_links: int = 0
     ignored: int = 0
 
@@ -79,6 +80,7 @@ def walk_drive(
                 st = entry.stat(follow_symlinks=False)
             except OSError as exc:
                 listing.problems.append((to_text(child_rel)[0], _describe(exc)))
+                listing.unexamined.add(name)
                 continue
             mode = st.st_mode
             if stat.S_ISLNK(mode):

@@ -2,27 +2,59 @@
 
 SQLite wants one writer; batching many rows into one transaction is what makes a scan
 of a million files fast, and each batch being atomic is what makes a killed scan leave
-a consistent catalogue behind. It never touches curation fields.
+a consistent catalogue behind. A batch is small, so a curator's save never waits long
+behind one. It never touches curation fields.
+
+One row the catalogue refuses (a value SQLite cannot bind, a constraint) never costs
+the rest of its batch: the batch is written again row by row, each in a savepoint, and
+the refused row is reported. Errors of the catalogue itself (a full disk, a lock held
+too long, an I/O error) are not a row's fault and end the batch as they are.
 """
 
 from __future__ import annotations
 
-from peewee import chunked, fn
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import peewee
 
 from luna_desktop.catalog.jsonfield import JSONField
-from luna_desktop.catalog.models import DB, FileEntry, FileTag, Tag, new_uuid, utcnow
+from luna_desktop.catalog.models import DB, FileEntry, Tag, new_uuid, utcnow
 
 from .reader import FileRecord
+from .transactions import savepoint, write_transaction
+
+# What a single row can cause. OperationalError (full, locked, I/O) is deliberately
+# absent: it is the catalogue's problem, not the row's, and retrying row by row
+# would only fail again, slowly.
+_ROW_ERRORS = (
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+    sqlite3.DataError,
+    peewee.IntegrityError,
+    peewee.InterfaceError,
+    peewee.ProgrammingError,
+    peewee.DataError,
+    OverflowError,  # an integer too large for SQLite
+    ValueError,  # text that cannot be encoded (lone surrogates)
+    TypeError,  # a value neither SQLite nor JSON takes
+)
+
+_TABLE = FileEntry._meta.table_name
 
 
 class _PreparedInsert:
-    """INSERT INTO file_entry for every column, with each field's own value conversion."""
+    """INSERT INTO file_entry for every column, id first, with each field's own value
+    conversion; the values of a row are made before its batch's transaction begins, and
+    only the id, known inside it, is put in front."""
 
     def __init__(self) -> None:
-        fields = FileEntry._meta.sorted_fields
+        fields = [f for f in FileEntry._meta.sorted_fields if f.name != "id"]
         columns = ", ".join(f'"{f.column_name}"' for f in fields)
         marks = ", ".join("?" for _ in fields)
-        self.sql = f'INSERT INTO "{FileEntry._meta.table_name}" ({columns}) VALUES ({marks})'
+        self.sql = f'INSERT INTO "{_TABLE}" ("id", {columns}) VALUES (?, {marks})'
         # Only JSON columns need the field's own conversion; for the rest the values a
         # scan produces (str, int, float, bool, datetime, None) are what sqlite3 takes.
         self.columns = [
@@ -66,10 +98,49 @@ def file_fields(record: FileRecord) -> dict:
         "extra": _extra(record),
         "extractor": info.extractor or None,
         "error": info.error,
+        "scan_notes": "\n".join(info.notes) or None,
         "scanned_at": utcnow(),
         "present": True,
         "missing_since": None,
     }
+
+
+# Every key of file_fields: what a changed file's row gets from the fresh read.
+_UPDATED = (
+    "size",
+    "mtime",
+    "owner",
+    "oshash",
+    "kind",
+    "mime",
+    "width",
+    "height",
+    "orientation",
+    "duration",
+    "frame_rate",
+    "codec",
+    "taken_at",
+    "camera_make",
+    "camera_model",
+    "lat",
+    "lng",
+    "extra",
+    "extractor",
+    "error",
+    "scan_notes",
+    "scanned_at",
+    "present",
+    "missing_since",
+)
+_UPDATE_SQL = (
+    f'UPDATE "{_TABLE}" SET '
+    + ", ".join(f'"{FileEntry._meta.fields[n].column_name}" = ?' for n in _UPDATED)
+    + " WHERE id = ?"
+)
+_UPDATE_VALUES = [
+    (n, f.db_value if isinstance(f, JSONField) else (lambda value: value))
+    for n, f in ((n, FileEntry._meta.fields[n]) for n in _UPDATED)
+]
 
 
 def _extra(record: FileRecord) -> dict | None:
@@ -79,27 +150,47 @@ def _extra(record: FileRecord) -> dict | None:
     return extra or None
 
 
+# Refused rows are reported as (record, file id or None for a new row, why).
+OnRefused = Callable[[FileRecord, "int | None", str], None]
+
+
+@dataclass(slots=True)
+class _Row:
+    """One file's row, its values made outside the transaction that writes it."""
+
+    record: FileRecord
+    file_id: int | None  # None: a new row, whose id is given when it is written
+    values: tuple  # without the id for a new row; ending with the id for a changed one
+    keywords: list[str]
+
+
 class CatalogWriter:
-    def __init__(self, drive_id: int, scan_id: int, batch_size: int = 500):
+    def __init__(
+        self,
+        drive_id: int,
+        scan_id: int,
+        batch_size: int = 500,
+        on_refused: OnRefused | None = None,
+    ):
         self.drive_id = drive_id
         self.scan_id = scan_id
         self.batch_size = batch_size
-        self._new: list[FileRecord] = []
-        self._changed: list[tuple[int, FileRecord]] = []
+        self.on_refused = on_refused
+        self._rows: list[tuple[FileRecord, int | None]] = []
         self._present_again: list[int] = []
         self._missing: list[int] = []
         self._tag_ids: dict[str, int] = {}
 
     @property
     def pending(self) -> int:
-        return len(self._new) + len(self._changed) + len(self._present_again) + len(self._missing)
+        return len(self._rows) + len(self._present_again) + len(self._missing)
 
     def add_new(self, record: FileRecord) -> None:
-        self._new.append(record)
+        self._rows.append((record, None))
         self._maybe_flush()
 
     def add_changed(self, file_id: int, record: FileRecord) -> None:
-        self._changed.append((file_id, record))
+        self._rows.append((record, file_id))
         self._maybe_flush()
 
     def mark_present(self, file_id: int) -> None:
@@ -110,6 +201,13 @@ class CatalogWriter:
         self._missing.extend(file_ids)
         self._maybe_flush()
 
+    def forget_missing(self) -> int:
+        """Drop the files not yet marked missing; returns how many. For a drive that went
+        away: what its last listings said is gone may only be the drive going."""
+        dropped = len(self._missing)
+        self._missing.clear()
+        return dropped
+
     def _maybe_flush(self) -> None:
         if self.pending >= self.batch_size:
             self.flush()
@@ -117,43 +215,39 @@ class CatalogWriter:
     def flush(self) -> None:
         if not self.pending:
             return
-        # IMMEDIATE takes the write lock up front, so the ids handed out in _write_new
-        # cannot be taken by another writer in between.
-        with DB.atomic(lock_type="IMMEDIATE"):
-            keyword_rows = self._write_new()
-            keyword_rows += self._write_changed()
-            if keyword_rows:
-                DB.obj.connection().executemany(
-                    'INSERT OR IGNORE INTO "file_tag" ("file_id", "tag_id", "source") '
-                    "VALUES (?, ?, 'keyword')",
-                    keyword_rows,
-                )
-            now = utcnow()
-            for ids in chunked(self._present_again, 500):
-                FileEntry.update(present=True, missing_since=None).where(
-                    FileEntry.id.in_(ids)
-                ).execute()
-            for ids in chunked(self._missing, 500):
-                FileEntry.update(present=False, missing_since=now).where(
-                    FileEntry.id.in_(ids) & (FileEntry.present == True)  # noqa: E712
-                ).execute()
-        self._new.clear()
-        self._changed.clear()
+        # Everything that needs no database is done before the write lock is taken.
+        refused: list[tuple[FileRecord, int | None, str]] = []
+        rows: list[_Row] = []
+        for record, file_id in self._rows:
+            try:
+                rows.append(self._prepare(record, file_id))
+            except _ROW_ERRORS as exc:
+                refused.append((record, file_id, _why(exc)))
+        try:
+            with write_transaction():
+                try:
+                    with savepoint("luna_batch"):
+                        self._write(rows)
+                except _ROW_ERRORS:
+                    # Tags inserted in the undone savepoint are gone, and SQLite may
+                    # hand their ids to other names: forget every cached id.
+                    self._tag_ids.clear()
+                    refused += self._write_row_by_row(rows)
+                self._write_marks()
+        except BaseException:
+            self._tag_ids.clear()
+            raise
+        self._rows.clear()
         self._present_again.clear()
         self._missing.clear()
+        if self.on_refused is not None:
+            for record, file_id, reason in refused:
+                self.on_refused(record, file_id, reason)
 
-    def _write_new(self) -> list[tuple[int, int]]:
-        """Insert the new rows; returns their (file id, tag id) keyword pairs."""
-        if not self._new:
-            return []
-        # Ids are given here rather than read back, so keywords need no lookups.
-        next_id = (FileEntry.select(fn.MAX(FileEntry.id)).scalar() or 0) + 1
-        rows = []
-        keyword_rows: list[tuple[int, int]] = []
-        for file_id, record in enumerate(self._new, start=next_id):
-            row = file_fields(record)
-            row.update(
-                id=file_id,
+    def _prepare(self, record: FileRecord, file_id: int | None) -> _Row:
+        fields = file_fields(record)
+        if file_id is None:
+            fields.update(
                 uuid=new_uuid(),
                 drive=self.drive_id,
                 folder=record.folder,
@@ -161,26 +255,67 @@ class CatalogWriter:
                 raw_path=record.raw_path,
                 added_scan=self.scan_id,
             )
-            rows.append(_INSERT.values(row))
-            keyword_rows += self._keyword_rows(file_id, record.info.keywords)
-        # One prepared statement for the batch: building the SQL through the ORM costs
-        # a third of a millisecond a row, more than reading the file's metadata.
-        DB.obj.connection().executemany(_INSERT.sql, rows)
-        return keyword_rows
+            values = _INSERT.values(fields)
+        else:
+            values = (*(convert(fields[n]) for n, convert in _UPDATE_VALUES), file_id)
+        keywords = list(dict.fromkeys(k.strip() for k in record.info.keywords if k and k.strip()))
+        return _Row(record, file_id, values, keywords)
 
-    def _write_changed(self) -> list[tuple[int, int]]:
+    def _write_row_by_row(self, rows: list[_Row]) -> list[tuple[FileRecord, int | None, str]]:
+        refused = []
+        for row in rows:
+            try:
+                with savepoint("luna_row"):
+                    self._write([row])
+            except _ROW_ERRORS as exc:
+                self._tag_ids.clear()
+                refused.append((row.record, row.file_id, _why(exc)))
+        return refused
+
+    def _write(self, rows: list[_Row]) -> None:
+        con = DB.connection()
+        new = [r for r in rows if r.file_id is None]
+        changed = [r for r in rows if r.file_id is not None]
         keyword_rows: list[tuple[int, int]] = []
-        for file_id, record in self._changed:
-            FileEntry.update(**file_fields(record)).where(FileEntry.id == file_id).execute()
-            FileTag.delete().where(
-                (FileTag.file == file_id) & (FileTag.source == "keyword")
-            ).execute()
-            keyword_rows += self._keyword_rows(file_id, record.info.keywords)
-        return keyword_rows
+        if new:
+            # Ids are given here rather than read back, so keywords need no lookups;
+            # IMMEDIATE keeps another writer from taking them in between.
+            next_id = (FileEntry.select(peewee.fn.MAX(FileEntry.id)).scalar() or 0) + 1
+            # One prepared statement for the batch: building the SQL through the ORM
+            # costs a third of a millisecond a row, more than reading the metadata.
+            con.executemany(_INSERT.sql, [(next_id + i, *r.values) for i, r in enumerate(new)])
+            for i, r in enumerate(new):
+                keyword_rows += [(next_id + i, self._tag_id(k)) for k in r.keywords]
+        if changed:
+            con.executemany(_UPDATE_SQL, [r.values for r in changed])
+            # Keyword tags come from the file, so they follow the fresh read.
+            con.executemany(
+                "DELETE FROM file_tag WHERE file_id = ? AND source = 'keyword'",
+                [(r.file_id,) for r in changed],
+            )
+            for r in changed:
+                keyword_rows += [(r.file_id, self._tag_id(k)) for k in r.keywords]
+        if keyword_rows:
+            con.executemany(
+                'INSERT OR IGNORE INTO "file_tag" ("file_id", "tag_id", "source") '
+                "VALUES (?, ?, 'keyword')",
+                keyword_rows,
+            )
 
-    def _keyword_rows(self, file_id: int, keywords: list[str]) -> list[tuple[int, int]]:
-        names = dict.fromkeys(k.strip() for k in keywords if k and k.strip())
-        return [(file_id, self._tag_id(name)) for name in names]
+    def _write_marks(self) -> None:
+        con = DB.connection()
+        if self._present_again:
+            con.executemany(
+                f'UPDATE "{_TABLE}" SET present = 1, missing_since = NULL WHERE id = ?',
+                [(i,) for i in self._present_again],
+            )
+        if self._missing:
+            now = utcnow()
+            con.executemany(
+                f'UPDATE "{_TABLE}" SET present = 0, missing_since = ? '
+                "WHERE id = ? AND present = 1",
+                [(now, i) for i in self._missing],
+            )
 
     def _tag_id(self, name: str) -> int:
         tag_id = self._tag_ids.get(name)
@@ -189,3 +324,7 @@ class CatalogWriter:
             tag_id = Tag.get(Tag.name == name).id
             self._tag_ids[name] = tag_id
         return tag_id
+
+
+def _why(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {exc}"
