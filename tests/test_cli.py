@@ -257,3 +257,26 @@ def test_a_folder_that_is_not_the_named_drive_is_refused(cat, drive, tmp_path, c
     with sqlite3.connect(cat) as con:
         assert con.execute("SELECT count(*) FROM file_entry WHERE present = 0").fetchone()[0] == 0
         assert con.execute("SELECT mount_path FROM drive").fetchone()[0] == str(drive)
+
+
+def test_ls_and_show_tell_errors_from_notes(cat, tmp_path, capsys):
+    root = tmp_path / "Notes"
+    make_jpeg(root / "whole.jpg")
+    make_jpeg(root / "trailer.jpg", trailer=b"VENDOR-TRAILER")
+    (root / "empty.jpg").write_bytes(b"")
+    luna(cat, "scan", str(root), "--drive", "N")
+    summary = capsys.readouterr().out
+    assert "1 errors" in summary and "1 with notes" in summary
+    assert luna(cat, "ls", "N", "--json") == 0
+    rows = {d["filename"]: d for d in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert rows["whole.jpg"]["error"] is None and rows["whole.jpg"]["notes"] == []
+    assert rows["trailer.jpg"]["error"] is None
+    assert rows["trailer.jpg"]["notes"] == ["14 bytes after the end of the image"]
+    assert rows["empty.jpg"]["error"] and rows["empty.jpg"]["notes"] == []
+    assert "curator_notes" in rows["whole.jpg"]
+    assert luna(cat, "ls", "N") == 0
+    flags = {line.split()[-1]: line[1] for line in capsys.readouterr().out.splitlines()}
+    assert flags == {"empty.jpg": "E", "trailer.jpg": "n", "whole.jpg": " "}
+    assert luna(cat, "show", "N:trailer.jpg") == 0
+    shown = capsys.readouterr().out
+    assert "notes" in shown and "14 bytes after the end of the image" in shown

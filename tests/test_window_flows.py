@@ -12,7 +12,7 @@ from luna_desktop.catalog import curation
 from luna_desktop.catalog.models import Drive, FileEntry, ScanRun
 from luna_desktop.catalog.status import Status
 from luna_desktop.scan.relink import relink_moved_files
-from luna_desktop.ui import main_window as main_window_module
+from luna_desktop.ui import scan_flow as scan_flow_module
 from luna_desktop.ui.actions import SPECS
 from luna_desktop.ui.main_window import MainWindow
 from luna_desktop.ui.settings import Settings
@@ -154,11 +154,11 @@ def test_answering_no_keeps_the_window_and_the_scan(open_window, qtbot, tmp_path
     w.start_scan(big, "Big")
     answer_next_dialog(QMessageBox.StandardButton.No)
     assert not w.close()
-    assert w.isVisible() and not w._closing
+    assert w.isVisible() and not w.closing and w.scan_running()  # nothing set in motion
 
 
 def test_the_tree_fills_while_a_scan_runs(open_window, qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr(main_window_module, "_TREE_REFRESH_MS", 50)
+    monkeypatch.setattr(scan_flow_module, "TREE_REFRESH_MS", 50)
     big = big_folder(tmp_path / "Big", 4000)
     w = open_window()
     seen_mid_scan = []

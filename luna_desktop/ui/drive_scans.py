@@ -1,4 +1,4 @@
-"""Scans started from the window: one at a time, on the thread pool, with progress.
+"""Scans started from the window: one at a time, on a pool thread, with progress.
 
 The scan itself is the Qt-free generator of luna_desktop.scan; this controller runs
 it through GeneratorWorker, keeps the status-bar strip up to date, and tells the
@@ -40,7 +40,9 @@ class DriveScans(QObject):
 
     def start(self, root: Path, name: str, ignore: list[str]) -> None:
         cancel = Cancel()
-        options = ScanOptions(ignore=ignore)
+        # Decoders never run in the window's process, however small the scan: one that
+        # crashes on a broken file takes a worker, not the curator's unsaved words.
+        options = ScanOptions(ignore=ignore, read_in_processes_only=True)
         worker = GeneratorWorker(lambda: scan_drive(root, name, options, cancel), min_interval=0.25)
         worker.signals.yielded.connect(self._progress)
         worker.signals.returned.connect(self._returned)

@@ -19,6 +19,7 @@ from luna_desktop.scan.pipeline import check_scan_root
 from luna_desktop.scan.progress import ScanError, ScanProgress
 
 from .actions import ActionId
+from .background import LatestOnly
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -39,6 +40,7 @@ class ScanFlow(QObject):
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.timeout.connect(self._refresh_during_scan)
+        self._looks = LatestOnly(self)
 
     def add_drive_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self.window, "Add a drive or folder")
@@ -46,7 +48,12 @@ class ScanFlow(QObject):
             self.add_drive(folder)
 
     def add_drive(self, folder: str, name: str | None = None) -> bool:
-        """Name a folder as a drive (asking, unless `name` is given) and scan it."""
+        """Name a folder as a drive (asking, unless `name` is given) and scan it.
+
+        False when it cannot be added at all; True when it is on its way (the name is
+        asked once Luna has looked at the drive, which reads a few of its files off the
+        GUI thread: a drive spinning up must not freeze the window).
+        """
         w = self.window
         if self.scans.running:
             w.prompts.tell("Scan running", "Wait for the running scan to finish, or cancel it.")
@@ -56,32 +63,39 @@ class ScanFlow(QObject):
         except ScanError as exc:
             w.prompts.tell("Cannot add this folder", str(exc))
             return False
-        if name is None:
-            known, suggestion = recognise_drive(root)
-            if known is not None:
-                # A known drive keeps its name (and its files' curation): one question.
-                answer = w.prompts.ask(
-                    "Add drive",
-                    f"This is the drive “{known.name}”, seen before at {known.mount_path}. "
-                    "Rescan it now?",
-                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                )
-                if answer != QMessageBox.StandardButton.Yes:
-                    return False
-                name = known.name
-            else:
-                name, ok = QInputDialog.getText(
-                    w,
-                    "Add drive",
-                    f"Name the drive at {root}:",
-                    QLineEdit.EchoMode.Normal,
-                    suggestion,
-                )
-                w.activateWindow()
-                if not ok or not name.strip():
-                    return False
-        self.start(root, name.strip())
+        if name is not None:
+            self.start(root, name.strip())
+            return True
+        w.statusBar().showMessage(f"Looking at {root}…", 0)
+        self._looks.request(
+            lambda: recognise_drive(root),
+            lambda found: self._name_and_scan(root, *found),
+            lambda exc: w.prompts.tell("Cannot add this folder", f"{root}: {exc}"),
+        )
         return True
+
+    def _name_and_scan(self, root: Path, known, suggestion: str) -> None:
+        w = self.window
+        w.statusBar().clearMessage()
+        if self.scans.running:
+            return
+        if known is not None:
+            # A known drive keeps its name (and its files' curation): one question.
+            answer = w.prompts.ask(
+                "Add drive",
+                f"This is the drive “{known.name}”, seen before at {known.mount_path}. "
+                "Rescan it now?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self.start(root, known.name)
+            return
+        name, ok = QInputDialog.getText(
+            w, "Add drive", f"Name the drive at {root}:", QLineEdit.EchoMode.Normal, suggestion
+        )
+        w.activateWindow()
+        if ok and name.strip():
+            self.start(root, name.strip())
 
     def start(self, root: Path, name: str) -> None:
         w = self.window
@@ -146,5 +160,4 @@ def scan_summary(progress: ScanProgress) -> str:
         return f"Scanned {progress.drive}: {progress.summary()}"
     if progress.state == "cancelled":
         return f"Scan cancelled: {progress.drive}: {progress.summary()}"
-    message = getattr(progress, "message", "") or progress.summary()
-    return f"The scan of {progress.drive} stopped: {message}"
+    return f"The scan of {progress.drive} stopped: {progress.message or progress.summary()}"
