@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from .models import DB, EditLog, FileEntry, FileTag, ProjectGroup, Tag, utcnow
+from .locking import prompt_write
+from .models import EditLog, FileEntry, FileTag, ProjectGroup, Tag, utcnow
 from .status import Status
 
 
@@ -141,7 +142,7 @@ def save(
     reviewed-at/by: the curator looked at the file and confirmed it.
     """
     mine = new.changes_from(base)
-    with DB.atomic("IMMEDIATE"):
+    with prompt_write():
         row = FileEntry.get_or_none(FileEntry.id == file_id)
         if row is None:
             raise RowGoneError(file_id)
@@ -196,9 +197,26 @@ def save(
 
 def replace(file_id: int, new: Curation, curator: str) -> Saved:
     """Make the row's curation exactly `new` (a save by someone who saw its current values)."""
-    with DB.atomic("IMMEDIATE"):
+    with prompt_write():
         loaded = load(file_id)
         return save(file_id, new, loaded.curation, loaded.version, curator)
+
+
+def field_text(name: str, value: object) -> str:
+    """A field's value as a person reads it (status by its label, tags comma-separated)."""
+    if name == "status":
+        return Status(int(value)).label  # type: ignore[arg-type]
+    if name == "tags":
+        return ", ".join(value)  # type: ignore[arg-type]
+    return "" if value is None else str(value)
+
+
+def changes_text(new: Curation, base: Curation) -> str:
+    """What `new` changed from `base`, a line per field: "Title: The Duomo"."""
+    return "\n".join(
+        f"{FIELD_LABELS.get(name, name)}: {field_text(name, value)}"
+        for name, (_old, value) in new.changes_from(base).items()
+    )
 
 
 def _log_text(name: str, value: object) -> str | None:
