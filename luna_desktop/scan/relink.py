@@ -19,36 +19,11 @@ from datetime import datetime
 from luna_desktop.catalog.models import DB, FileEntry
 
 from .transactions import write_transaction
+from .writer import SCANNED_COLUMNS
 
 # The columns a move carries from the new row to the old one: where the file is now and
 # what the scan read there. Curation columns are deliberately absent.
-_FILE_COLUMNS = (
-    "folder",
-    "filename",
-    "raw_path",
-    "size",
-    "mtime",
-    "owner",
-    "oshash",
-    "kind",
-    "mime",
-    "width",
-    "height",
-    "orientation",
-    "duration",
-    "frame_rate",
-    "codec",
-    "taken_at",
-    "camera_make",
-    "camera_model",
-    "lat",
-    "lng",
-    "extra",
-    "extractor",
-    "error",
-    "scan_notes",
-    "scanned_at",
-)
+_FILE_COLUMNS = ("folder", "filename", "raw_path", *SCANNED_COLUMNS)
 
 
 @dataclass

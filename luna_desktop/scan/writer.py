@@ -105,8 +105,9 @@ def file_fields(record: FileRecord) -> dict:
     }
 
 
-# Every key of file_fields: what a changed file's row gets from the fresh read.
-_UPDATED = (
+# What a scan reads from a file: the columns a changed file's row gets afresh, and those
+# a moved file's row takes from where it is now (scan.relink). Curation is not here.
+SCANNED_COLUMNS = (
     "size",
     "mtime",
     "owner",
@@ -129,9 +130,9 @@ _UPDATED = (
     "error",
     "scan_notes",
     "scanned_at",
-    "present",
-    "missing_since",
 )
+# Every key of file_fields.
+_UPDATED = (*SCANNED_COLUMNS, "present", "missing_since")
 _UPDATE_SQL = (
     f'UPDATE "{_TABLE}" SET '
     + ", ".join(f'"{FileEntry._meta.fields[n].column_name}" = ?' for n in _UPDATED)

@@ -16,16 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from luna_desktop.catalog import curation
 from luna_desktop.catalog.curation import FIELD_LABELS, ConflictError
-from luna_desktop.catalog.status import Status
 
 
 def field_text(name: str, value: object) -> str:
-    if name == "status":
-        return Status(int(value)).label  # type: ignore[arg-type]
-    if name == "tags":
-        return ", ".join(value) or "(none)"  # type: ignore[arg-type]
-    return str(value) if value not in ("", None) else "(empty)"
+    return curation.field_text(name, value) or ("(none)" if name == "tags" else "(empty)")
 
 
 class ConflictDialog(QDialog):

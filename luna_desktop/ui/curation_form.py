@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from luna_desktop.catalog.curation import FIELD_LABELS, Curation
+from luna_desktop.catalog.curation import Curation, changes_text
 from luna_desktop.catalog.status import Status
 
 from . import palette
@@ -240,16 +240,7 @@ class CurationForm(QWidget):
 
     def edits_text(self) -> str:
         """The unsaved edits as plain text, for the clipboard when they cannot be saved."""
-        if self._loaded is None:
-            return ""
-        lines = []
-        for name, (_old, new) in self.value().changes_from(self._loaded).items():
-            if name == "status":
-                new = Status(int(new)).label  # type: ignore[arg-type]
-            elif name == "tags":
-                new = ", ".join(new)  # type: ignore[arg-type]
-            lines.append(f"{FIELD_LABELS.get(name, name)}: {new}")
-        return "\n".join(lines)
+        return changes_text(self.value(), self._loaded) if self._loaded is not None else ""
 
     def _group_items(self) -> list[str]:
         return [self.group.itemText(i) for i in range(self.group.count())]

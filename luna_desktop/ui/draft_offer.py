@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from luna_desktop.catalog import curation
 from luna_desktop.catalog.drafts import Draft
 from luna_desktop.catalog.models import Drive, FileEntry
-from luna_desktop.catalog.status import Status
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -56,11 +55,5 @@ def go_to(window: MainWindow, entry: FileEntry) -> bool:
 
 
 def draft_text(draft: Draft) -> str:
-    lines = [f"Written {draft.written_at.replace('T', ' ')}"]
-    for name, (_old, new) in draft.values.changes_from(draft.base).items():
-        if name == "status":
-            new = Status(int(new)).label  # type: ignore[arg-type]
-        elif name == "tags":
-            new = ", ".join(new)  # type: ignore[arg-type]
-        lines.append(f"{curation.FIELD_LABELS.get(name, name)}: {new}")
-    return "\n".join(lines)
+    written = draft.written_at.replace("T", " ")
+    return f"Written {written}\n{curation.changes_text(draft.values, draft.base)}"
