@@ -94,14 +94,18 @@ class DriveTreeModel(QAbstractItemModel):
         drive_id: int | None,
         file_filter: FileFilter | None = None,
         hits: SearchHits | None = None,
+        counts: list[queries.FolderCount] | None = None,
     ) -> None:
-        """Show a drive; with a search in `file_filter`, `hits` are what it found."""
+        """Show a drive; with a search in `file_filter`, `hits` are what it found.
+
+        `counts`: the folder counts, when they were read beforehand (off the GUI thread).
+        """
         self.beginResetModel()
         self.drive_id = drive_id
         if file_filter is not None:
             self.file_filter = file_filter
             self.hits = hits if file_filter.searching else None
-        self._build()
+        self._build(counts)
         self.endResetModel()
 
     def reload(self) -> None:
@@ -113,14 +117,16 @@ class DriveTreeModel(QAbstractItemModel):
             if node is not None and self.canFetchMore(self.index_of(node)):
                 self.fetchMore(self.index_of(node))
 
-    def _build(self) -> None:
+    def _build(self, counts: list[queries.FolderCount] | None = None) -> None:
         self.root = FolderNode("", "", None)
         self._folders = {"": self.root}
         self._files = {}
         if self.drive_id is None:
             return
         filtering = not self.file_filter.is_default
-        for count in queries.folder_counts(self.drive_id, self.file_filter, self.hits):
+        if counts is None:
+            counts = queries.folder_counts(self.drive_id, self.file_filter, self.hits)
+        for count in counts:
             if filtering and not count.matching:
                 continue
             node = self._folder(count.folder)

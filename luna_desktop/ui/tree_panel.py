@@ -42,7 +42,7 @@ CHIP_LABELS = (
     ("missing", "Missing"),
 )
 # Long enough to take a burst of keystrokes as one search, short enough to feel instant.
-SEARCH_SETTLE_MS = 60
+SEARCH_SETTLE_MS = 40
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -219,13 +219,13 @@ class TreePanel(QWidget):
         drive_id = self.drive_id()
         if not file_filter.searching or drive_id is None:
             self._searches.cancel()
-            self._show(drive_id, file_filter, None, keep_current, restore)
+            self._show(drive_id, file_filter, None, None, keep_current, restore)
             return
         self.search_note.setText("Searching…")
         self.search_note.show()
         self._searches.request(
-            lambda: search(drive_id, file_filter.search, file_filter.chip),
-            lambda hits: self._show(drive_id, file_filter, hits, keep_current, restore),
+            lambda: _search_with_counts(drive_id, file_filter),
+            lambda found: self._show(drive_id, file_filter, *found, keep_current, restore),
             lambda exc: self.message.emit(f"The search failed: {exc}", 8000),
         )
 
@@ -234,11 +234,12 @@ class TreePanel(QWidget):
         drive_id: int | None,
         file_filter: FileFilter,
         hits: SearchHits | None,
+        counts: list[queries.FolderCount] | None,
         keep_current: bool,
         restore: FileEntry | None,
     ) -> None:
         keep = self.current_file_id if keep_current else None
-        self.model.load(drive_id, file_filter, hits)
+        self.model.load(drive_id, file_filter, hits, counts)
         self._note_search(hits)
         self._set_current(None)
         target = restore
@@ -415,3 +416,13 @@ class TreePanel(QWidget):
                 self.select_file(current, scroll=False)
         finally:
             self._guard_busy = False
+
+
+def _search_with_counts(
+    drive_id: int, file_filter: FileFilter
+) -> tuple[SearchHits, list[queries.FolderCount]]:
+    """On the search thread: the hits, and the counts of the folders that hold them, so
+    the GUI thread only lays out what matched."""
+    hits = search(drive_id, file_filter.search, file_filter.chip)
+    counts = [c for c in queries.folder_counts(drive_id, file_filter, hits) if c.matching]
+    return hits, counts
