@@ -232,3 +232,33 @@ def test_next_unreviewed_keeps_to_a_searchs_hits(files):
         "root.jpg"
     )
     assert queries.next_unreviewed(drive.id, None, search(drive.id, "zzz")) is None
+
+
+def test_a_search_stops_when_asked_or_out_of_time_and_says_so(catalog):
+    drive = Drive.create(name="D")
+    FileEntry.insert_many(
+        [
+            {"drive": drive, "folder": f"f{i % 50}", "filename": f"pic{i:05d}.jpg"}
+            for i in range(3000)
+        ]
+    ).execute()
+    assert not search(drive.id, "pic").interrupted
+    superseded = search(drive.id, "zz", should_stop=lambda: True)
+    assert superseded.interrupted and superseded.file_count == 0
+    out_of_time = search(drive.id, "q", budget_s=0)
+    assert out_of_time.interrupted
+    # The connection is left as it was: the next search runs to its end.
+    assert search(drive.id, "pic00001").files == {"f1": [2]}
+
+
+def test_a_save_never_lands_on_another_file_that_took_the_rows_id(files):
+    _, f = files
+    row = f["a2.jpg"]
+    base = curation.load(row.id)
+    # A relink deleted the row; a later scan's new file was given the same id.
+    FileEntry.delete_by_id(row.id)
+    FileEntry.create(id=row.id, drive=row.drive, folder="X", filename="stranger.jpg")
+    mine = curation.Curation(**{**base.curation.__dict__, "title": "Grandmother's letter"})
+    with pytest.raises(curation.RowGoneError):
+        curation.save(row.id, mine, base.curation, base.version, "ada", expected_uuid=row.uuid)
+    assert FileEntry.get_by_id(row.id).title == ""

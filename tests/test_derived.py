@@ -126,6 +126,11 @@ def test_a_catalogue_made_by_schema_1_code_is_migrated_with_everything_kept(tmp_
             "FROM file_entry ORDER BY id"
         ).fetchall()
         assert after == before and len(after) == 7
+        # Rows the schema-1 readers could not read in full are read again next rescan.
+        errored = DB.execute_sql(
+            "SELECT count(*), count(mtime) FROM file_entry WHERE error IS NOT NULL"
+        )
+        assert errored.fetchone() == (2, 0)
         assert _stats() == _truth()
         drive = Drive.get(Drive.name == "Archive_2009")
         row = FileEntry.get(FileEntry.filename == "IMG_0001.JPG")

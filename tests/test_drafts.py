@@ -45,3 +45,24 @@ def test_a_damaged_journal_is_set_aside_not_lost(tmp_path):
     path.write_text("{not json", encoding="utf-8")
     assert DraftJournal(path).pending() == []
     assert path.with_name(path.name + ".damaged").read_text(encoding="utf-8") == "{not json"
+
+
+def test_leaving_a_file_keeps_an_earlier_sessions_draft_until_discarded(tmp_path):
+    path = journal_path(tmp_path / "c.sqlite3")
+    crashed = DraftJournal(path)
+    crashed.record(_draft("u1"))
+    crashed.flush()
+    now = DraftJournal(path)
+    now.remove("u1")  # the curator only passed through the file
+    assert now.flush() and [d.file_uuid for d in DraftJournal(path).pending()] == ["u1"]
+    now.discard("u1")  # asked, and said Discard
+    assert now.flush() and not path.exists()
+
+
+def test_flush_waits_until_the_file_is_written(tmp_path):
+    path = journal_path(tmp_path / "c.sqlite3")
+    journal = DraftJournal(path)
+    for i in range(50):
+        journal.record(_draft(f"u{i}", "x" * 10_000))
+        assert journal.flush()
+        assert f"u{i}" in path.read_text(encoding="utf-8")

@@ -280,7 +280,10 @@ def test_dropping_a_folder_scans_it_and_fills_the_tree(window, qtbot, tmp_path):
     drive = Drive.get(Drive.name == "Card Seven")
     assert drive.total_files == 12
     assert w.drive_combo.currentData() == drive.id
-    assert w.model.root.total == 12 and "DCIM" in w.model._folders
+    assert w.model.root.total == 12 and w.model.folder_index("DCIM") is not None
+    assert w.tree.currentIndex() == w.model.folder_index("DCIM")  # ready for j at once
+    w.panel.step_file(1)
+    assert w.current_file.filename == "IMG_0000.jpg"
 
 
 def test_cancelling_a_scan(window, qtbot, tmp_path):

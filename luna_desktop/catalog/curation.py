@@ -131,6 +131,7 @@ def save(
     curator: str,
     keep_theirs: frozenset[str] | set[str] = frozenset(),
     keep_mine: frozenset[str] | set[str] = frozenset(),
+    expected_uuid: str | None = None,
 ) -> Saved:
     """Save the fields this curator changed since `base` (what the form was loaded with).
 
@@ -138,13 +139,16 @@ def save(
     this curator did not touch keeps their value. A field both changed (to different
     values) raises ConflictError and nothing is written, unless the curator already
     chose: `keep_theirs` (their value stays) or `keep_mine` (this curator's is written).
-    A save with no changed field still stamps
-    reviewed-at/by: the curator looked at the file and confirmed it.
+    A save with no changed field still stamps reviewed-at/by: the curator looked at the
+    file and confirmed it. `expected_uuid`: the file the form was loaded from (its row
+    id may since have been given to another file).
     """
     mine = new.changes_from(base)
     with prompt_write():
         row = FileEntry.get_or_none(FileEntry.id == file_id)
-        if row is None:
+        # Row ids can be given again to new files once a row is deleted (a relinked
+        # move): the UUID says whether this is still the file the form was loaded from.
+        if row is None or (expected_uuid is not None and row.uuid != expected_uuid):
             raise RowGoneError(file_id)
         current = load(file_id).curation
         theirs = current.changes_from(base) if row.version != base_version else {}

@@ -69,6 +69,7 @@ class DraftJournal:
         self._found: dict[str, Draft] = {d.file_uuid: d for d in self._read()}
         self._changes: dict[str, Draft | None] = {}
         self._dirty = False
+        self._writing = False
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="luna-drafts", daemon=True)
         self._thread.start()
@@ -88,9 +89,21 @@ class DraftJournal:
             self._wake.notify()
 
     def remove(self, file_uuid: str) -> None:
+        """This window's draft of a file is done with (saved, discarded, left).
+
+        A draft an earlier session left stays until the curator restores or discards it:
+        passing through its file must not throw it away unseen.
+        """
         with self._lock:
-            if file_uuid not in self._found and self._changes.get(file_uuid) is None:
-                return  # never journaled: nothing to write (most files never are)
+            if self._changes.get(file_uuid) is None:
+                return  # not this window's: nothing to do (most files never are)
+            self._changes[file_uuid] = None
+            self._dirty = True
+            self._wake.notify()
+
+    def discard(self, file_uuid: str) -> None:
+        """The curator chose to drop a draft, whoever wrote it."""
+        with self._lock:
             self._changes[file_uuid] = None
             self._dirty = True
             self._wake.notify()
@@ -98,7 +111,7 @@ class DraftJournal:
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until what was recorded is on disk (for closing, and for tests)."""
         with self._lock:
-            return self._wake.wait_for(lambda: not self._dirty, timeout)
+            return self._wake.wait_for(lambda: not self._dirty and not self._writing, timeout)
 
     def close(self) -> None:
         self.flush()
@@ -117,6 +130,7 @@ class DraftJournal:
                     return
                 changes = dict(self._changes)
                 self._dirty = False
+                self._writing = True
             try:
                 on_disk = {d.file_uuid: d for d in self._read()}
                 for uuid, draft in changes.items():
@@ -130,6 +144,7 @@ class DraftJournal:
                 # curator, who still has the words in the form.
                 log.exception("could not write the drafts journal %s", self.path)
             with self._lock:
+                self._writing = False
                 self._wake.notify_all()
 
     def _write(self, drafts: list[dict]) -> None:
@@ -137,7 +152,8 @@ class DraftJournal:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)
             return
-        tmp = self.path.with_name(self.path.name + ".tmp")
+        # Per process: two windows on one catalogue must not write the same temporary file.
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump({"drafts": drafts}, fh, ensure_ascii=False)
             fh.flush()

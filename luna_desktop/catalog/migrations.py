@@ -26,6 +26,9 @@ def _step_2(db: Database) -> None:
     """Scan notes apart from errors; folder counts and search kept by triggers."""
     db.execute_sql("ALTER TABLE file_entry ADD COLUMN scan_notes TEXT")
     derived.create(db, fill=True)
+    # Files read with an error by schema-1 readers (trailing bytes were "truncated" then)
+    # are read again by the next rescan, which only re-reads files whose mtime changed.
+    db.execute_sql("UPDATE file_entry SET mtime = NULL WHERE error IS NOT NULL")
 
 
 # Step N turns a version N-1 catalogue into version N. Version 1 is the first release,

@@ -14,13 +14,22 @@ the cost of a search is bounded by what can be shown, never by the catalogue's s
 
 from __future__ import annotations
 
+import sqlite3
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from peewee import OperationalError
 
 from .derived import fold
 from .models import DB
 
 SEARCH_LIMIT = 5000
+# A search that reads more than this (a short word matching a million rows) stops and
+# says so, rather than keep the curator's next search waiting behind it.
+SEARCH_BUDGET_S = 1.5
 _TRIGRAM = 3
+_CHECK_EVERY = 20_000  # SQLite VM steps between checks of the budget and of `should_stop`
 
 # A chip as SQL on file_entry AS f (the search joins the index to it).
 CHIP_SQL = {
@@ -42,6 +51,7 @@ class SearchHits:
     # Other matching files, by folder: {folder: [file id, …]}.
     files: dict[str, list[int]] = field(default_factory=dict)
     truncated: bool = False  # more files matched than `limit`
+    interrupted: bool = False  # stopped before the end: too broad, or no longer wanted
 
     @property
     def file_count(self) -> int:
@@ -70,11 +80,37 @@ def looks_like_oshash(text: str) -> bool:
     return 4 <= len(text) <= 16 and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
-def search(drive_id: int, text: str, chip: str = "all", limit: int = SEARCH_LIMIT) -> SearchHits:
+def search(
+    drive_id: int,
+    text: str,
+    chip: str = "all",
+    limit: int = SEARCH_LIMIT,
+    should_stop: Callable[[], bool] = lambda: False,
+    budget_s: float = SEARCH_BUDGET_S,
+) -> SearchHits:
+    """The files and folders of a drive matching `text`; stops early (`interrupted`)
+    when it runs past `budget_s` or `should_stop()` says a newer search replaced it."""
     hits = SearchHits(text)
-    words = words_of(text)
-    if not words:
+    if not words_of(text):
         return hits
+    deadline = time.monotonic() + budget_s
+    connection = DB.connection()
+    connection.set_progress_handler(
+        lambda: should_stop() or time.monotonic() > deadline, _CHECK_EVERY
+    )
+    try:
+        _search(drive_id, text, chip, limit, hits)
+    except (sqlite3.OperationalError, OperationalError) as exc:
+        if "interrupted" not in str(exc):
+            raise
+        hits.interrupted = True
+    finally:
+        connection.set_progress_handler(None, 0)
+    return hits
+
+
+def _search(drive_id: int, text: str, chip: str, limit: int, hits: SearchHits) -> None:
+    words = words_of(text)
     chip_sql = CHIP_SQL[chip]
     hits.folders = _matching_folders(drive_id, words)
     seen: set[int] = set()
@@ -111,7 +147,6 @@ def search(drive_id: int, text: str, chip: str = "all", limit: int = SEARCH_LIMI
             (*params, drive_id, *short, limit + 1),
         )
     )
-    return hits
 
 
 def _matching_folders(drive_id: int, words: list[str]) -> set[str]:
@@ -122,7 +157,8 @@ def _matching_folders(drive_id: int, words: list[str]) -> set[str]:
     params: list[object] = [match] if match else []
     rows = DB.execute_sql(
         f"SELECT st.folder FROM folder_search fs JOIN folder_stats st ON st.id = fs.rowid "
-        f"WHERE {where}st.drive_id = ?{checks}",
+        f"WHERE {where}st.drive_id = ?{checks} "
+        "AND st.s1 + st.s2 + st.s3 + st.s4 + st.s5 + st.s6 + st.missing > 0",
         (*params, drive_id, *short),
     )
     return {folder for (folder,) in rows if folder}

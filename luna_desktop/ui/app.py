@@ -106,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         return take_screenshot(app, window, args.screenshot, args.select, args.size)
     window.show()
     QTimer.singleShot(0, window.offer_drafts)  # after a crash: the words typed before it
-    return app.exec()
+    status = app.exec()
+    if window.journal is not None:
+        window.journal.close()  # what the close dialog saved or discarded, on disk
+    return status
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ from luna_desktop.catalog.models import FileEntry
 from .curation_form import CurationForm
 from .prompts import Leave
 
-# How long typing may pause before the form's values are journaled.
+# At most this long after a change (and steadily while typing goes on), the form's
+# unsaved values are journaled.
 JOURNAL_DELAY_MS = 400
 
 
@@ -30,7 +31,7 @@ class Prompts(Protocol):
     def unsaved_edits(self, filename: str) -> Leave: ...
     def new_project_group(self, group: str) -> bool: ...
     def resolve_conflict(self, conflict: ConflictError) -> tuple[set[str], set[str]] | None: ...
-    def cannot_save(self, text: str, edits: str) -> None: ...
+    def cannot_save(self, text: str, edits: str, still_in_form: bool = True) -> None: ...
     def tell(self, title: str, text: str) -> None: ...
 
 
@@ -97,7 +98,11 @@ class CurationController(QObject):
     # -- saving ------------------------------------------------------------------------------
 
     def save(self) -> bool:
-        """Save the form; True when it was saved (or there was nothing to save)."""
+        """Save the form; True when it was saved (or there was nothing to save).
+
+        Never raises for what a catalogue or a scan can do meanwhile: a locked or full
+        catalogue, or a record that moved, keeps the words in the form and says so.
+        """
         if self.current is None:
             return True
         if not self.form.date_valid():
@@ -106,18 +111,20 @@ class CurationController(QObject):
             return False
         value = self.form.value()
         group = value.project_group
-        if group and group not in self.groups:
-            if not self.prompts.new_project_group(group):
-                self.form.group.setFocus()
-                return False
-            curation.add_project_group(group)
+        new_group = bool(group) and group not in self.groups
+        if new_group and not self.prompts.new_project_group(group):
+            self.form.group.setFocus()
+            return False
         base = self.form.loaded
         assert base is not None
         try:
-            saved = self._save_merging(self.current.id, value, base, self.version)
-        except RowGoneError:
-            return self._save_where_the_file_is_now(value, base)
-        except (OperationalError, DatabaseError) as exc:
+            if new_group:
+                curation.add_project_group(group)
+            try:
+                saved = self._save_merging(self.current, value, base, self.version)
+            except RowGoneError:
+                return self._save_where_the_file_is_now(value, base)
+        except (OperationalError, DatabaseError, RowGoneError) as exc:
             # Locked by a long write elsewhere, or the disk is full: keep the edits in
             # the form and say so; the curator can try again.
             self.prompts.tell(
@@ -132,7 +139,7 @@ class CurationController(QObject):
         return True
 
     def _save_merging(
-        self, file_id: int, value: Curation, base: Curation, version: int
+        self, entry: FileEntry, value: Curation, base: Curation, version: int
     ) -> curation.Saved | None:
         """Save, asking about fields both this curator and someone else changed.
 
@@ -143,11 +150,13 @@ class CurationController(QObject):
         mine: set[str] = set()
         while True:
             try:
-                return curation.save(file_id, value, base, version, self.curator(), theirs, mine)
+                return curation.save(
+                    entry.id, value, base, version, self.curator(), theirs, mine, entry.uuid
+                )
             except ConflictError as conflict:
                 choice = self.prompts.resolve_conflict(conflict)
                 if choice is None:
-                    latest = curation.load(file_id)
+                    latest = curation.load(entry.id)
                     self.version = latest.version
                     self.form.rebase(latest.curation)
                     return None
@@ -173,8 +182,10 @@ class CurationController(QObject):
             return False
         # Version 0 never matches: everything saved on that row counts as someone else's
         # save, so fields both changed are asked about and the rest merge.
+        self._forget_draft()  # journaled under the record that is gone
         self.current = holder
-        saved = self._save_merging(holder.id, value, base, 0)
+        self._write_draft()
+        saved = self._save_merging(holder, value, base, 0)
         self.relocated.emit(holder.id)
         if saved is None:
             return False
@@ -222,10 +233,12 @@ class CurationController(QObject):
     def _edited(self) -> None:
         if self.journal is None or self.current is None:
             return
-        if self.form.is_dirty():
-            self._journal_timer.start()
-        else:
+        if not self.form.is_dirty():
             self._forget_draft()
+        elif not self._journal_timer.isActive():
+            # Not restarted by later keystrokes: steady typing is journaled every
+            # JOURNAL_DELAY_MS too, not only once the curator pauses.
+            self._journal_timer.start()
 
     def _write_draft(self) -> None:
         if self.journal is None or self.current is None or not self.form.is_dirty():

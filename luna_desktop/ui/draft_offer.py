@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from luna_desktop.catalog import curation
 from luna_desktop.catalog.drafts import Draft
 from luna_desktop.catalog.models import Drive, FileEntry
+from luna_desktop.catalog.queries import FileFilter
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -23,14 +24,20 @@ def offer_drafts(window: MainWindow) -> None:
                 f"Unsaved edits to {draft.path} on {draft.drive} were kept when Luna "
                 "stopped, but that file is no longer in the catalogue.",
                 draft_text(draft),
+                still_in_form=False,
             )
-            journal.remove(draft.file_uuid)
+            journal.discard(draft.file_uuid)
             continue
         if not window.prompts.offer_draft(draft, draft_text(draft)):
-            journal.remove(draft.file_uuid)
+            journal.discard(draft.file_uuid)
             continue
         if not go_to(window, entry):
-            continue
+            window.prompts.tell(
+                "Not restored yet",
+                f"{draft.path} could not be shown, so your edits to it were not put back "
+                "yet; they are kept and offered again at the next start.",
+            )
+            return
         window.controller.restore(draft)
         window.statusBar().showMessage(
             f"Restored your unsaved edits to {entry.filename}: save them with Ctrl+S", 8000
@@ -44,11 +51,9 @@ def go_to(window: MainWindow, entry: FileEntry) -> bool:
         return False
     panel = window.panel
     drive = Drive.get_by_id(entry.drive_id)
-    if panel.drive_name() != drive.name or not panel.current_filter().is_default:
-        panel.set_chip("all")
-        panel.search.blockSignals(True)
-        panel.search.clear()
-        panel.search.blockSignals(False)
+    chip = "all" if entry.present else "missing"  # All hides missing files
+    if panel.drive_name() != drive.name or panel.current_filter() != FileFilter(chip):
+        panel.clear_filter(chip)
         panel.refresh_drive_list(drive.name)
         panel.load_tree(restore=entry)
     return panel.select_file(entry)

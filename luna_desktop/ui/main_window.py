@@ -439,10 +439,12 @@ class MainWindow(QMainWindow):
 
 
 def _dropped_folder(event) -> str | None:
+    """The first local path dropped. Whether it is a folder is checked off the GUI thread
+    when it is added (a dropped path on a sleeping drive must not freeze the window)."""
     mime = event.mimeData()
     if not mime.hasUrls():
         return None
     for url in mime.urls():
-        if url.isLocalFile() and os.path.isdir(url.toLocalFile()):
+        if url.isLocalFile():
             return url.toLocalFile()
     return None

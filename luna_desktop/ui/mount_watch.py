@@ -1,9 +1,12 @@
 """Which drives are mounted, learned off the GUI thread with a time limit.
 
 `os.path.isdir` on a stale network mount can hang for minutes, so the window never
-asks the filesystem itself: it reads the last known answer here, and a background
-thread checks each drive's mount path with a deadline. A check that does not answer in
-time counts as "not responding" (treated as not mounted) until a later check succeeds.
+asks the filesystem itself: it reads the last known answer here, and background
+threads check each drive's mount path with a deadline. A check that does not answer
+in time counts as "not responding" (treated as not mounted) until a later check
+succeeds. A path whose check still hangs is not asked again until that check returns,
+so one stale mount never ties up the checks of the others, and the hung threads are
+daemons: quitting never waits for them.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor, wait
+import time
 from enum import Enum
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 CHECK_TIMEOUT_S = 2.0
+is_folder = os.path.isdir  # what a check asks the filesystem (a test makes it hang)
 RECHECK_MS = 15_000
 
 
@@ -27,6 +31,21 @@ class Mount(Enum):
     NOT_RESPONDING = "not responding"
 
 
+class _Check:
+    """One isdir() on its own daemon thread; `done` is set when it has answered."""
+
+    def __init__(self, path: str) -> None:
+        self.done = threading.Event()
+        self.mounted = False
+        threading.Thread(target=self._run, args=(path,), name="luna-mount", daemon=True).start()
+
+    def _run(self, path: str) -> None:
+        try:
+            self.mounted = is_folder(path)
+        finally:
+            self.done.set()
+
+
 class MountWatch(QObject):
     changed = Signal()  # some drive's state changed
 
@@ -34,9 +53,9 @@ class MountWatch(QObject):
         super().__init__(parent)
         self._states: dict[str, Mount] = {}
         self._lock = threading.Lock()
-        # A hung check keeps its thread busy: plenty of threads, never joined.
-        self._executor = ThreadPoolExecutor(8, thread_name_prefix="luna-mount")
+        self._pending: dict[str, _Check] = {}  # checks that have not answered yet
         self._checking = False
+        self._again = False
         self._paths: list[str] = []
         self._timer = QTimer(self)
         self._timer.setInterval(RECHECK_MS)
@@ -61,30 +80,41 @@ class MountWatch(QObject):
         self.check()
 
     def check(self) -> None:
-        if self._checking or not self._paths:
+        if self._checking:
+            self._again = True  # what is checked now may predate the question: ask again
+            return
+        if not self._paths:
             return
         self._checking = True
         paths = list(self._paths)
         threading.Thread(
-            target=self._check_all, args=(paths,), name="luna-mount-check", daemon=True
+            target=self._check_all, args=(paths,), name="luna-mount-round", daemon=True
         ).start()
 
     def _check_all(self, paths: list[str]) -> None:
-        futures = {path: self._executor.submit(os.path.isdir, path) for path in paths}
-        wait(futures.values(), timeout=CHECK_TIMEOUT_S)
+        with self._lock:
+            checks = {}
+            for path in paths:
+                check = self._pending.get(path)
+                if check is None or check.done.is_set():
+                    check = self._pending[path] = _Check(path)
+                checks[path] = check
         found = {}
-        for path, future in futures.items():
-            if not future.done():
-                found[path] = Mount.NOT_RESPONDING
-            elif future.exception() is None and future.result():
-                found[path] = Mount.MOUNTED
+        deadline = time.monotonic() + CHECK_TIMEOUT_S  # all run at once: one deadline
+        for path, check in checks.items():
+            check.done.wait(max(0.0, deadline - time.monotonic()))
+            if check.done.is_set():
+                found[path] = Mount.MOUNTED if check.mounted else Mount.ABSENT
             else:
-                found[path] = Mount.ABSENT
+                found[path] = Mount.NOT_RESPONDING
         with contextlib.suppress(RuntimeError):  # the window closed meanwhile
             self._result.done.emit(found)
 
     def _apply(self, found: dict[str, Mount]) -> None:
         self._checking = False
+        if self._again:
+            self._again = False
+            self.check()
         with self._lock:
             changed = any(self._states.get(p) != s for p, s in found.items())
             self._states.update(found)
@@ -93,7 +123,6 @@ class MountWatch(QObject):
 
     def shutdown(self) -> None:
         self._timer.stop()
-        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 class _Bridge(QObject):

@@ -59,10 +59,11 @@ class DialogPrompts:
             return None
         return dialog.kept_theirs(), dialog.kept_mine()
 
-    def cannot_save(self, text: str, edits: str) -> None:
+    def cannot_save(self, text: str, edits: str, still_in_form: bool = True) -> None:
         """The edits cannot be saved anywhere: say why, and offer them on the clipboard."""
         box = QMessageBox(QMessageBox.Icon.Warning, "Not saved", text, parent=self.parent)
-        box.setInformativeText("Your edits are still in the form.")
+        if still_in_form:
+            box.setInformativeText("Your edits are still in the form.")
         box.setDetailedText(edits)
         copy = box.addButton("Copy the edits", QMessageBox.ButtonRole.ActionRole)
         copy.setObjectName("copy_edits")

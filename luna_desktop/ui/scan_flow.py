@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
 from luna_desktop.scan.drive_identity import recognise_drive
 from luna_desktop.scan.pipeline import check_scan_root
-from luna_desktop.scan.progress import ScanError, ScanProgress
+from luna_desktop.scan.progress import ScanProgress
 
 from .actions import ActionId
 from .background import LatestOnly
@@ -58,26 +58,25 @@ class ScanFlow(QObject):
         if self.scans.running:
             w.prompts.tell("Scan running", "Wait for the running scan to finish, or cancel it.")
             return False
-        try:
-            root = check_scan_root(folder)
-        except ScanError as exc:
-            w.prompts.tell("Cannot add this folder", str(exc))
-            return False
-        if name is not None:
-            self.start(root, name.strip())
-            return True
-        w.statusBar().showMessage(f"Looking at {root}…", 0)
+        w.statusBar().showMessage(f"Looking at {folder}…", 0)
         self._looks.request(
-            lambda: recognise_drive(root),
-            lambda found: self._name_and_scan(root, *found),
-            lambda exc: w.prompts.tell("Cannot add this folder", f"{root}: {exc}"),
+            lambda: _look_at(folder, name is None),
+            lambda found: self._name_and_scan(*found, name),
+            lambda exc: self._cannot_add(folder, exc),
         )
         return True
 
-    def _name_and_scan(self, root: Path, known, suggestion: str) -> None:
+    def _cannot_add(self, folder: str, exc: Exception) -> None:
+        self.window.statusBar().clearMessage()
+        self.window.prompts.tell("Cannot add this folder", str(exc) or folder)
+
+    def _name_and_scan(self, root: Path, known, suggestion: str, name: str | None) -> None:
         w = self.window
         w.statusBar().clearMessage()
         if self.scans.running:
+            return
+        if name is not None:
+            self.start(root, name.strip())
             return
         if known is not None:
             # A known drive keeps its name (and its files' curation): one question.
@@ -114,6 +113,9 @@ class ScanFlow(QObject):
             shown = w.panel.drive_name()
             w.panel.refresh_drive_list()
             if shown != progress.drive and not w.form.is_dirty():
+                # A new drive is shown whole: a chip or search left from the drive before
+                # would hide the files arriving.
+                w.panel.clear_filter()
                 w.panel.refresh_drive_list(progress.drive)
                 w.panel.load_tree()
                 return
@@ -150,9 +152,19 @@ class ScanFlow(QObject):
             w.panel.load_tree()
         elif w.panel.drive_name() == self.scans.drive_name:
             self._reload_keeping_place()
+        if w.current_file is None:
+            w.panel.select_first()  # a drive just added: ready for j, 1–6 and u
 
     def _failed(self, message: str) -> None:
         self.window.prompts.tell("Scan failed", f"The scan stopped: {message}")
+
+
+def _look_at(folder: str, recognise: bool) -> tuple[Path, object, str]:
+    """Off the GUI thread (a drive may take seconds to spin up): is the folder there and
+    readable, and is it a drive Luna knows? Raises ScanError with a sentence if not."""
+    root = check_scan_root(folder)
+    known, suggestion = recognise_drive(root) if recognise else (None, "")
+    return root, known, suggestion
 
 
 def scan_summary(progress: ScanProgress) -> str:

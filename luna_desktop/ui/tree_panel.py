@@ -44,6 +44,7 @@ CHIP_LABELS = (
 # Long enough to take a burst of keystrokes as one search, short enough to feel instant.
 SEARCH_SETTLE_MS = 40
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+OPEN_HITS_UP_TO = 20  # folders a search opens by itself
 
 
 class TreePanel(QWidget):
@@ -60,6 +61,8 @@ class TreePanel(QWidget):
         self.scanning_drive: str | None = None  # "Scanning…" instead of "no files"
         self._guard_busy = False
         self._searches = LatestOnly(self)
+        self._search_generation = 0
+        self._review_hits: SearchHits | None = None  # what u walks while searching
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_SETTLE_MS)
@@ -203,6 +206,14 @@ class TreePanel(QWidget):
         for chip in self.chips.buttons():
             chip.setChecked(chip.property("chip") == key)
 
+    def clear_filter(self, chip: str = "all") -> None:
+        """Back to `chip` with no search, without loading the tree (the caller does)."""
+        self._search_timer.stop()
+        self.set_chip(chip)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+
     def apply_filter(self) -> None:
         if not self.may_leave():
             # Put the chips and search back as they were: the tree still shows the old filter.
@@ -218,16 +229,43 @@ class TreePanel(QWidget):
         file_filter = self.current_filter()
         drive_id = self.drive_id()
         if not file_filter.searching or drive_id is None:
+            self._search_generation += 1  # a search still running is no longer wanted
             self._searches.cancel()
             self._show(drive_id, file_filter, None, None, keep_current, restore)
             return
         self.search_note.setText("Searching…")
         self.search_note.show()
+        self._search_generation += 1
+        generation = self._search_generation
+
+        def replaced() -> bool:  # read on the search thread: a newer search was asked for
+            return self._search_generation != generation
+
         self._searches.request(
-            lambda: _search_with_counts(drive_id, file_filter),
-            lambda found: self._show(drive_id, file_filter, *found, keep_current, restore),
+            lambda: _search_with_counts(drive_id, file_filter, replaced),
+            lambda found: self._show_found(drive_id, file_filter, found, keep_current, restore),
             lambda exc: self.message.emit(f"The search failed: {exc}", 8000),
         )
+
+    def _show_found(
+        self,
+        drive_id: int,
+        file_filter: FileFilter,
+        found: tuple[SearchHits, list[queries.FolderCount], SearchHits | None],
+        keep_current: bool,
+        restore: FileEntry | None,
+    ) -> None:
+        """A search's answer arrived. The curator may have typed in the form meantime:
+        showing the hits reloads the tree, so ask first, as for any other way out."""
+        if not self.may_leave():
+            self.search.blockSignals(True)
+            self.search.setText(self.model.file_filter.search)
+            self.search.blockSignals(False)
+            self._note_search(self.model.hits)
+            return
+        hits, counts, review_hits = found
+        self._review_hits = review_hits or hits
+        self._show(drive_id, file_filter, hits, counts, keep_current, restore)
 
     def _show(
         self,
@@ -247,18 +285,32 @@ class TreePanel(QWidget):
             target = FileEntry.get_or_none(FileEntry.id == keep)
         if target is not None and target.drive_id == drive_id and self.select_file(target):
             pass
-        elif self.model.rowCount() and not self.tree.currentIndex().isValid():
-            self.tree.setCurrentIndex(self.model.index(0, 0))
-            self.tree.expand(self.model.index(0, 0))
+        else:
+            self.select_first()
+        if hits is not None:
+            self._open_hits(hits)
         self.show_empty_note()
         if hits is not None:
             self.searchDone.emit()
+
+    def _open_hits(self, hits: SearchHits) -> None:
+        """A search that found a few folders' worth opens them: the matches are in view."""
+        folders = set(hits.files) | hits.folders
+        if len(folders) > OPEN_HITS_UP_TO:
+            return
+        for path in sorted(folders):
+            index = self.model.folder_index(path)
+            while index is not None and index.isValid():
+                self.tree.expand(index)
+                index = index.parent()
 
     def _note_search(self, hits: SearchHits | None) -> None:
         if hits is None:
             self.search_note.hide()
             return
-        if hits.truncated:
+        if hits.interrupted:
+            text = "The search stopped: it matched too much to finish. Type more to narrow it."
+        elif hits.truncated:
             text = f"Showing the first {SEARCH_LIMIT:,} matching files: type more to narrow."
         else:
             found = hits.file_count
@@ -312,6 +364,13 @@ class TreePanel(QWidget):
         if scroll:
             self.tree.scrollTo(index)
         return True
+
+    def select_first(self) -> None:
+        """Make the first row current when nothing is (a folder opens, a file shows)."""
+        if self.model.rowCount() and not self.tree.currentIndex().isValid():
+            first = self.model.index(0, 0)
+            self.tree.setCurrentIndex(first)
+            self.tree.expand(first)
 
     def select_folder(self, path: str) -> bool:
         index = self.model.folder_index(path)
@@ -376,7 +435,7 @@ class TreePanel(QWidget):
             return
         after = (current.folder, current.filename) if current else None
         # The chip would contradict "unreviewed" (For upload, Missing…); the search stays.
-        hits = self.model.hits if self.model.file_filter.searching else None
+        hits = self._review_hits if self.model.file_filter.searching else None
         target = queries.next_unreviewed(drive_id, after, hits)
         if target is None:
             what = "matching file" if hits is not None else "file on this drive"
@@ -419,10 +478,14 @@ class TreePanel(QWidget):
 
 
 def _search_with_counts(
-    drive_id: int, file_filter: FileFilter
-) -> tuple[SearchHits, list[queries.FolderCount]]:
-    """On the search thread: the hits, and the counts of the folders that hold them, so
-    the GUI thread only lays out what matched."""
-    hits = search(drive_id, file_filter.search, file_filter.chip)
+    drive_id: int, file_filter: FileFilter, replaced: Callable[[], bool]
+) -> tuple[SearchHits, list[queries.FolderCount], SearchHits | None]:
+    """On the search thread: the hits, the counts of the folders that hold them (so the
+    GUI thread only lays out what matched), and, when the chip hides unreviewed files
+    (For upload, Missing…), the unreviewed hits that u walks."""
+    hits = search(drive_id, file_filter.search, file_filter.chip, should_stop=replaced)
     counts = [c for c in queries.folder_counts(drive_id, file_filter, hits) if c.matching]
-    return hits, counts
+    review = None
+    if file_filter.chip not in ("all", "unreviewed"):
+        review = search(drive_id, file_filter.search, "unreviewed", should_stop=replaced)
+    return hits, counts, review
