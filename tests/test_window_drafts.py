@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 
+import psutil
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtTest import QTest
@@ -50,10 +51,16 @@ def typed_then_killed(tmp_path, catalog):
     try:
         line = child.stdout.readline()
         assert line.strip() == "TYPED", child.stderr.read()
+        # The window's own processes: the preview's decoder, its fork server, the
+        # resource tracker. Killing the window must end every one of them.
+        descendants = psutil.Process(child.pid).children(recursive=True)
+        assert descendants
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
     assert child.returncode == -signal.SIGKILL
+    _gone, alive = psutil.wait_procs(descendants, timeout=5)
+    assert not alive, f"left behind: {[p.pid for p in alive]}"
     assert FileEntry.get(FileEntry.filename == "a.jpg").title == ""  # never saved
     return catalog_path
 

@@ -1,6 +1,7 @@
 """The window's flows around scans and records that change under the curator, and the
 keys the README promises, each through the real window."""
 
+import os
 import shutil
 import sqlite3
 import time
@@ -362,3 +363,24 @@ def test_a_dropped_path_that_is_not_a_folder_says_so(open_window, qtbot, tmp_pat
         qtbot.waitUntil(lambda told=told: bool(told), timeout=5000)
         assert says in told[0]
     assert not w.scan_running() and Drive.select().count() == 0
+
+
+def test_a_decoder_crash_during_a_window_scan_takes_a_worker_not_the_window(
+    open_window, qtbot, tmp_path, monkeypatch
+):
+    from luna_desktop.scan import read_pool
+    from tests.crashing_reader import CRASH_NAME, read_files_or_die
+
+    monkeypatch.setattr(read_pool, "read_files", read_files_or_die)
+    card = tmp_path / "Card"
+    for name in ("a.jpg", CRASH_NAME, "b.jpg"):  # three files: a scan far below the threshold
+        make_jpeg(card / name)
+    w = open_window()
+    with qtbot.waitSignal(w.scans.ended, timeout=60000):
+        w.start_scan(card, "Card")
+    crashed = FileEntry.get(FileEntry.filename == CRASH_NAME)
+    assert "crashed the metadata reader" in crashed.error
+    for name in ("a.jpg", "b.jpg"):
+        read = FileEntry.get(FileEntry.filename == name)
+        assert read.error is None and read.width == 64
+        assert read.extra["reader_pid"] != os.getpid()  # read in a worker, never here
