@@ -79,6 +79,16 @@ def read_line(proc: subprocess.Popen, stream, timeout: float = 60) -> str:
     return lines[0]
 
 
+def closed_gate(tmp_path: Path) -> Path:
+    """A gate folder, closed: gated files wait there until the test removes CLOSED."""
+    from tests.crashing_reader import CLOSED
+
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    (gate / CLOSED).touch()
+    return gate
+
+
 def workers_waiting(gate: Path, scanner_pid: int) -> bool:
     """Whether a process other than the scanner itself waits at the gate."""
     return any(p.name != f"reached-{scanner_pid}" for p in gate.glob("reached-*"))

@@ -95,3 +95,19 @@ def test_a_conflict_answered_keep_editing_writes_nothing(flow):
     curation.replace(row.id, curation.Curation(title="theirs 2", notes="their note"), "bob")
     assert controller.save()
     assert FileEntry.get_by_id(row.id).title == "mine"
+
+
+def test_a_save_on_a_full_disk_says_so_and_keeps_the_words(flow, catalog):
+    controller, form, script, row = flow
+    pages = catalog.execute_sql("PRAGMA page_count").fetchone()[0]
+    catalog.execute_sql(f"PRAGMA max_page_count = {pages}")  # the disk is full now
+    form.description.setPlainText("x" * 200_000)
+    try:
+        assert not controller.save()
+    finally:
+        catalog.execute_sql("PRAGMA max_page_count = 1073741823")
+    assert "could not be written" in script.told[0]
+    assert "is full: free some space" in script.told[0]
+    assert form.is_dirty() and len(form.description.toPlainText()) == 200_000
+    assert controller.save()  # space again: the same words are saved
+    assert len(FileEntry.get_by_id(row.id).description) == 200_000

@@ -7,7 +7,7 @@ import pytest
 from peewee import OperationalError
 
 from luna_desktop.catalog import curation
-from luna_desktop.catalog.locking import prompt_write
+from luna_desktop.catalog.locking import write_transaction
 from luna_desktop.catalog.models import DB, Drive, FileEntry
 
 
@@ -44,7 +44,7 @@ def test_a_lock_held_past_the_patience_is_reported_and_nothing_is_written(row, c
     holder.start()
     held.wait(5)
     try:
-        with pytest.raises(OperationalError, match="locked"), prompt_write(timeout=0.05):
+        with pytest.raises(OperationalError, match="locked"), write_transaction(timeout=0.05):
             FileEntry.update(title="never").where(FileEntry.id == row.id).execute()
     finally:
         release.set()
@@ -54,7 +54,7 @@ def test_a_lock_held_past_the_patience_is_reported_and_nothing_is_written(row, c
 
 
 def test_a_failure_inside_rolls_back(row):
-    with pytest.raises(RuntimeError), prompt_write():
+    with pytest.raises(RuntimeError), write_transaction():
         FileEntry.update(title="half").where(FileEntry.id == row.id).execute()
         raise RuntimeError("boom")
     assert FileEntry.get_by_id(row.id).title == ""

@@ -18,7 +18,7 @@ from tests.crashing_reader import (
     read_files_recording_pid,
 )
 from tests.media_factory import make_jpeg
-from tests.scanning import run_scan, start_luna, wait_for
+from tests.scanning import closed_gate, run_scan, start_luna, wait_for
 
 _FACTS = "uuid, folder, filename, size, oshash, kind, width, height, taken_at, camera_model, error"
 
@@ -44,9 +44,7 @@ def test_a_drive_that_goes_away_mid_scan_keeps_what_the_catalogue_knew(
     run_scan(root)
     before = _facts(catalog.connection())
     make_jpeg(root / "new" / "n.jpg")  # walked last: read, if at all, after the drive went
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    (gate / CLOSED).touch()
+    gate = closed_gate(tmp_path)
     monkeypatch.setenv(GATE_ENV, str(gate))
     monkeypatch.setattr(read_pool, "read_files", read_files_gated)
     away = tmp_path / "unplugged"
@@ -90,9 +88,7 @@ def test_luna_scan_says_the_drive_went_away_and_exits_non_zero(tmp_path):
         before = _facts(con)
         scanned = dict(con.execute("SELECT uuid, scanned_at FROM file_entry"))
 
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    (gate / CLOSED).touch()
+    gate = closed_gate(tmp_path)
     proc = start_luna(
         catalog,
         "scan",

@@ -8,7 +8,7 @@ from luna_desktop.catalog.backup import backup_database
 from luna_desktop.catalog.database import open_catalog
 from luna_desktop.catalog.models import FileEntry, FileTag, Tag
 from tests.crashing_reader import CLOSED, GATE_ENV, GATED_MARK, read_files_recording_pid
-from tests.scanning import run_scan, start_luna
+from tests.scanning import closed_gate, run_scan, start_luna
 
 _SKIP = {"id", "uuid", "scanned_at", "added_scan", "extra"}
 
@@ -75,9 +75,7 @@ def test_a_backup_taken_while_a_scan_writes_is_a_consistent_prefix(tmp_path):
         path.write_text(f"gated {i}\n")
     total, batch = 340, 20
     catalog = tmp_path / "cat.sqlite3"
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    (gate / CLOSED).touch()
+    gate = closed_gate(tmp_path)
     proc = start_luna(
         catalog,
         "scan",

@@ -191,3 +191,14 @@ def test_catalogue_triggers_agree_after_row_by_row_writes(catalog, tmp_path, mon
         0,
     )
     assert con.execute("SELECT count(*) FROM file_search").fetchone()[0] == 4
+
+
+def test_the_scanned_columns_are_exactly_what_a_read_writes():
+    """A column a scan reads but SCANNED_COLUMNS forgets would go stale on changed files
+    and on moved ones (relink copies these columns)."""
+    from luna_desktop.media.info import MediaInfo
+    from luna_desktop.scan.reader import FileRecord
+    from luna_desktop.scan.writer import SCANNED_COLUMNS, file_fields
+
+    record = FileRecord("f", "a.jpg", None, 1, 0.0, "ada", "0" * 16, MediaInfo())
+    assert set(file_fields(record)) == {*SCANNED_COLUMNS, "present", "missing_since"}

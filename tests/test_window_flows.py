@@ -47,6 +47,12 @@ def open_window(qtbot, catalog):
         w.deleteLater()
 
 
+def open_row(w, qtbot, row):
+    """Select a catalogue row in the window and wait until the form holds it."""
+    assert w.select_file(row)
+    qtbot.waitUntil(lambda: w.current_file is not None and w.current_file.id == row.id)
+
+
 def focus(qtbot, widget):
     widget.setFocus()
     qtbot.waitUntil(widget.hasFocus)
@@ -83,8 +89,7 @@ def test_edits_to_a_row_a_scan_relinked_are_saved_onto_the_row_that_holds_the_fi
         drive=drive, folder="new", filename="a.jpg", size=9, oshash="ab" * 8, added_scan=7
     )
     w = open_window()
-    assert w.select_file(new)
-    qtbot.waitUntil(lambda: w.current_file is not None and w.current_file.id == new.id)
+    open_row(w, qtbot, new)
     w.form.focus_title()
     qtbot.keyClicks(w.form.title, "typed while the scan ran")
     # The scan ends: the old row takes the new path, the new row goes.
@@ -107,8 +112,7 @@ def test_edits_whose_row_is_gone_stay_in_the_form_and_can_be_copied(open_window,
     drive = Drive.create(name="D", mount_path=str(tmp_path))
     row = FileEntry.create(drive=drive, folder="f", filename="a.jpg")
     w = open_window()
-    assert w.select_file(row)
-    qtbot.waitUntil(lambda: w.current_file is not None)
+    open_row(w, qtbot, row)
     w.form.focus_notes()
     qtbot.keyClicks(w.form.notes, "do not lose me")
     row.delete_instance()
@@ -124,8 +128,7 @@ def test_a_row_marked_missing_while_open_still_takes_the_save(open_window, qtbot
     drive = Drive.create(name="D", mount_path=str(tmp_path))
     row = FileEntry.create(drive=drive, folder="f", filename="a.jpg")
     w = open_window()
-    assert w.select_file(row)
-    qtbot.waitUntil(lambda: w.current_file is not None)
+    open_row(w, qtbot, row)
     w.form.set_status(int(Status.UPLOAD))
     FileEntry.update(present=False).where(FileEntry.id == row.id).execute()
     assert w.save()
@@ -317,8 +320,7 @@ def test_a_search_that_lands_while_the_form_has_edits_asks_first(
 
     monkeypatch.setattr(tree_panel_module, "search", slow_search)
     w = open_window()
-    assert w.select_file(a)
-    qtbot.waitUntil(lambda: w.current_file is not None)
+    open_row(w, qtbot, a)
     w.search.setText("beta")
     qtbot.waitUntil(lambda: w.panel.search_note.text() == "Searching…")
     w.form.focus_title()
@@ -349,8 +351,9 @@ def test_u_with_a_search_under_a_chip_still_finds_the_unreviewed_match(
     with qtbot.waitSignal(w.panel.searchDone, timeout=5000):
         w.search.setText("beach")
     focus(qtbot, w.tree)
-    press(qtbot, w.tree, Qt.Key.Key_U)
-    assert w.current_file is not None and w.current_file.id == todo.id
+    press(qtbot, w.tree, Qt.Key.Key_U)  # the tree searches again under All, then goes there
+    qtbot.waitUntil(lambda: w.current_file is not None and w.current_file.id == todo.id)
+    assert w.panel.current_filter().chip == "all" and w.search.text() == "beach"
 
 
 def test_a_dropped_path_that_is_not_a_folder_says_so(open_window, qtbot, tmp_path):

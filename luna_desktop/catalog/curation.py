@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from .locking import prompt_write
+from .locking import write_transaction
 from .models import EditLog, FileEntry, FileTag, ProjectGroup, Tag, utcnow
 from .status import Status
 
@@ -90,8 +90,10 @@ def _clean_tags(tags: list[str]) -> list[str]:
     return list(dict.fromkeys(t.strip() for t in tags if t and t.strip()))
 
 
-def load(file_id: int) -> Loaded:
-    row = FileEntry.get_or_none(FileEntry.id == file_id)
+def load(file_id: int, row: FileEntry | None = None) -> Loaded:
+    """A file's curation; `row`: the file's row when the caller has just read it."""
+    if row is None:
+        row = FileEntry.get_or_none(FileEntry.id == file_id)
     if row is None:
         raise RowGoneError(file_id)
     group = row.project_group.name if row.project_group_id else ""
@@ -144,7 +146,7 @@ def save(
     id may since have been given to another file).
     """
     mine = new.changes_from(base)
-    with prompt_write():
+    with write_transaction():
         row = FileEntry.get_or_none(FileEntry.id == file_id)
         # Row ids can be given again to new files once a row is deleted (a relinked
         # move): the UUID says whether this is still the file the form was loaded from.
@@ -201,7 +203,7 @@ def save(
 
 def replace(file_id: int, new: Curation, curator: str) -> Saved:
     """Make the row's curation exactly `new` (a save by someone who saw its current values)."""
-    with prompt_write():
+    with write_transaction():
         loaded = load(file_id)
         return save(file_id, new, loaded.curation, loaded.version, curator)
 

@@ -80,10 +80,25 @@ def open_catalog(
     return db
 
 
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLITE_FULL (or ENOSPC), however the driver and peewee wrapped it."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return any(
+        getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        or "database or disk is full" in str(e)
+        or "No space left" in str(e)
+        for e in chain
+    )
+
+
 def explain_database_error(exc: Exception, db_path: Path) -> CatalogError:
     text = str(exc)
     # SQLite rolls back by itself on a full disk; what was committed before stands.
-    if "database or disk is full" in text or "No space left" in text:
+    if is_disk_full(exc):
         return CatalogError(
             f"the disk holding the catalogue {db_path} is full: free some space and try "
             "again; nothing was lost"

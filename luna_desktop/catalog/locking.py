@@ -1,19 +1,26 @@
-"""A curator's write transaction that takes the write lock the moment it is free.
+"""The catalogue's write transactions: taken the moment the lock is free, and honest
+about why they failed. Scans and curators' saves both write through here.
 
 SQLite's own busy handler sleeps in growing steps (1, 2, 5, 10, 15, 20, 25… ms) while
-another connection writes, so a save queued behind a scan's 50 ms batch could sleep on
-for another 25–50 ms after the lock was free. A save happens on the GUI thread, where
-every millisecond shows, so it asks for the lock itself every 2 ms instead, within the
-same overall patience (the connection's busy timeout: `LUNA_LOCK_TIMEOUT`, 10 s).
+another connection writes, so a save queued behind a scan's batch could sleep on for
+another 25–50 ms after the lock was free; a save happens on the GUI thread, where every
+millisecond shows. So the lock is asked for every 2 ms instead, within the same overall
+patience (the connection's busy timeout: `LUNA_LOCK_TIMEOUT`, 10 s).
+
+SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error).
+Peewee's `atomic()` would then issue its own ROLLBACK, which fails with "cannot
+rollback - no transaction is active" and hides the real error from the person reading
+it; only what is still open is rolled back here, so the first error is the one raised.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import time
 from collections.abc import Iterator
 
-from peewee import OperationalError
+from peewee import DatabaseError, OperationalError
 
 from .models import DB
 
@@ -21,32 +28,44 @@ _POLL_S = 0.002
 
 
 @contextlib.contextmanager
-def prompt_write(timeout: float | None = None) -> Iterator[None]:
-    """`DB.atomic("IMMEDIATE")`, retried every 2 ms while another writer holds the lock."""
+def write_transaction(timeout: float | None = None) -> Iterator[None]:
+    """BEGIN IMMEDIATE … COMMIT; inside another one, simply part of it.
+
+    IMMEDIATE takes the write lock up front, so ids read inside (MAX(id) + 1) cannot be
+    taken by another writer before the commit. `timeout`: how long to wait for the lock
+    (default: the connection's busy timeout); then "database is locked" is raised.
+    """
+    # Connect first: peewee forgets a thread's open blocks when it connects lazily
+    # inside one (a scan's first statement on the window's worker thread).
+    DB.connection()
     if DB.in_transaction():
-        with DB.atomic():  # nested: the outer transaction holds the lock already
-            yield
+        yield  # the outer transaction holds the lock, commits and rolls back
         return
-    # The connection's own busy timeout (LUNA_LOCK_TIMEOUT at open) is the patience.
+    with DB.manual_commit():
+        _begin_immediate(timeout)
+        try:
+            yield
+            DB.commit()
+        except BaseException:
+            if DB.connection().in_transaction:
+                # A failing rollback must not replace the error that caused it.
+                with contextlib.suppress(DatabaseError, sqlite3.DatabaseError):
+                    DB.rollback()
+            raise
+
+
+def _begin_immediate(timeout: float | None) -> None:
     (busy_ms,) = DB.execute_sql("PRAGMA busy_timeout").fetchone()
     deadline = time.monotonic() + (busy_ms / 1000 if timeout is None else timeout)
     DB.execute_sql("PRAGMA busy_timeout = 0")
     try:
         while True:
-            transaction = DB.atomic("IMMEDIATE")
             try:
-                transaction.__enter__()
+                DB.begin("IMMEDIATE")
+                return
             except OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() >= deadline:
                     raise
                 time.sleep(_POLL_S)
-                continue
-            break
     finally:
         DB.execute_sql(f"PRAGMA busy_timeout = {int(busy_ms)}")
-    try:
-        yield
-    except BaseException as exc:
-        transaction.__exit__(type(exc), exc, exc.__traceback__)  # rolls back
-        raise
-    transaction.__exit__(None, None, None)  # commits

@@ -141,7 +141,7 @@ def files_in_folder(
 # does not grow with the drive.
 _NEXT_UNREVIEWED = (
     "SELECT id FROM file_entry INDEXED BY file_entry_review_order "
-    "WHERE drive_id = ? AND present = 1 AND status = 1 AND (folder, filename) > (?, ?) "
+    "WHERE drive_id = ? AND present = 1 AND status = 1 AND (folder, filename) {after} (?, ?) "
     "{folders}ORDER BY folder, filename LIMIT 1"
 )
 
@@ -166,9 +166,10 @@ def next_unreviewed(
 def _seek_unreviewed(
     drive_id: int, after: tuple[str, str], inclusive: bool = False, folder: str | None = None
 ) -> int | None:
-    sql = _NEXT_UNREVIEWED.format(folders="AND folder = ? " if folder is not None else "")
-    if inclusive:
-        sql = sql.replace("(folder, filename) > (?, ?)", "(folder, filename) >= (?, ?)")
+    sql = _NEXT_UNREVIEWED.format(
+        after=">=" if inclusive else ">",
+        folders="AND folder = ? " if folder is not None else "",
+    )
     params: tuple = (drive_id, *after) + ((folder,) if folder is not None else ())
     row = DB.execute_sql(sql, params).fetchone()
     return row[0] if row else None

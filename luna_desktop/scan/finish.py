@@ -10,22 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from luna_desktop.catalog.derived import STATUS_COLUMNS
 from luna_desktop.catalog.models import DB, Drive, FileEntry, utcnow
+from luna_desktop.catalog.queries import folder_counts
 
 from .transactions import write_transaction
 
 
 def folders_with_present_files(drive_id: int) -> list[str]:
     """From the per-folder counts the catalogue keeps, not from every file row."""
-    present = " + ".join(STATUS_COLUMNS)
-    return [
-        folder
-        for (folder,) in DB.execute_sql(
-            f"SELECT folder FROM folder_stats WHERE drive_id = ? AND ({present}) > 0",
-            (drive_id,),
-        )
-    ]
+    return [c.folder for c in folder_counts(drive_id) if c.total]
 
 
 def mark_folders_missing(drive_id: int, folders: Iterable[str], chunk: int) -> Iterator[int]:
@@ -63,10 +56,7 @@ def _mark_missing(ids: list[int], now) -> int:
 def update_drive_totals(drive_id: int) -> None:
     """Files from the per-folder counts; bytes summed in a read, which takes no write
     lock, so only the one-row update below is a transaction."""
-    present = " + ".join(STATUS_COLUMNS)
-    files = DB.execute_sql(
-        f"SELECT COALESCE(SUM({present}), 0) FROM folder_stats WHERE drive_id = ?", (drive_id,)
-    ).fetchone()[0]
+    files = sum(c.total for c in folder_counts(drive_id))
     size = DB.execute_sql(
         "SELECT COALESCE(SUM(size), 0) FROM file_entry WHERE drive_id = ? AND present = 1",
         (drive_id,),

@@ -25,7 +25,7 @@ from pathlib import Path
 import peewee
 from peewee import fn
 
-from luna_desktop.catalog.database import CACHE_KIB
+from luna_desktop.catalog.database import CACHE_KIB, is_disk_full
 from luna_desktop.catalog.models import DB, Drive, ScanRun, utcnow
 from luna_desktop.catalog.paths import join_folder
 
@@ -45,7 +45,7 @@ from .progress import (
 from .read_pool import ReadPool
 from .reader import FileJob, FileRecord
 from .relink import relink_in_chunks
-from .transactions import is_disk_full, write_transaction
+from .transactions import write_transaction
 from .walk import FolderListing, walk_drive
 from .writer import CatalogWriter
 

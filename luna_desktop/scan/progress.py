@@ -10,7 +10,6 @@ COMPLETED = "completed"
 CANCELLED = "cancelled"
 DRIVE_LOST = "drive_lost"  # the drive went away (unplugged, unmounted) during the scan
 CATALOG_FULL = "catalog_full"  # the disk holding the catalogue filled up
-FINAL_STATES = (COMPLETED, CANCELLED, DRIVE_LOST, CATALOG_FULL)
 
 
 @dataclass
@@ -44,7 +43,7 @@ class ScanProgress:
     current: str = ""
     counts: ScanCounts = field(default_factory=ScanCounts)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
-    state: str = "running"  # running → one of FINAL_STATES
+    state: str = "running"  # running → completed, cancelled, drive_lost or catalog_full
     # A stop is under way (cancelled, or the drive went away): no file is started any
     # more, and the ones being read are finished and kept.
     stopping: bool = False

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from luna_desktop.catalog.models import DB, FileEntry
 
+from .options import ScanOptions
 from .transactions import write_transaction
 from .writer import SCANNED_COLUMNS
 
@@ -37,7 +38,7 @@ class Relinked:
     missing_here: int
 
 
-def relink_moved_files(drive_id: int, after_scan: int, chunk: int = 500) -> int:
+def relink_moved_files(drive_id: int, after_scan: int, chunk: int = ScanOptions.batch_size) -> int:
     """Relink every move at once; returns how many. Never call it in a transaction."""
     return sum(r.moved for r in relink_in_chunks(drive_id, after_scan, chunk))
 
@@ -45,7 +46,7 @@ def relink_moved_files(drive_id: int, after_scan: int, chunk: int = 500) -> int:
 def relink_in_chunks(
     drive_id: int,
     after_scan: int,
-    chunk: int = 500,
+    chunk: int,
     this_scan: tuple[int, datetime] | None = None,
 ) -> Iterator[Relinked]:
     """Pair rows added since scan run `after_scan` with missing ones, and move up to

@@ -1,44 +1,18 @@
-"""The scan's write transactions: short, IMMEDIATE, and honest about why they failed.
+"""The scan's write transactions (catalog.locking's, short ones) and savepoints in them.
 
-SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error).
-Peewee's `atomic()` then issues its own ROLLBACK, which fails with "cannot rollback -
-no transaction is active" and hides the real error from the person reading it. These
-helpers roll back only what is still open, so the first error is the one raised.
+Like the transactions, a savepoint rolls back only what is still open, so the first
+error (a full disk, say) is the one raised.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterator
 
-from peewee import DatabaseError
-
+from luna_desktop.catalog.locking import write_transaction
 from luna_desktop.catalog.models import DB
 
-
-def _still_open() -> bool:
-    return DB.connection().in_transaction
-
-
-@contextlib.contextmanager
-def write_transaction() -> Iterator[None]:
-    """BEGIN IMMEDIATE … COMMIT. IMMEDIATE takes the write lock up front, so ids read
-    inside (MAX(id) + 1) cannot be taken by another writer before the commit."""
-    # Connect first: peewee forgets a thread's open blocks when it connects lazily
-    # inside one (a scan's first statement on the window's worker thread).
-    DB.connection()
-    with DB.manual_commit():
-        DB.begin("IMMEDIATE")
-        try:
-            yield
-            DB.commit()
-        except BaseException:
-            if _still_open():
-                # A failing rollback must not replace the error that caused it.
-                with contextlib.suppress(DatabaseError, sqlite3.DatabaseError):
-                    DB.rollback()
-            raise
+__all__ = ["savepoint", "write_transaction"]
 
 
 @contextlib.contextmanager
@@ -48,22 +22,8 @@ def savepoint(name: str) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        if _still_open():
+        if DB.connection().in_transaction:
             DB.execute_sql(f'ROLLBACK TO "{name}"')
             DB.execute_sql(f'RELEASE "{name}"')
         raise
     DB.execute_sql(f'RELEASE "{name}"')
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    """SQLITE_FULL, however the driver and peewee wrapped it."""
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return any(
-        getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
-        or "database or disk is full" in str(e)
-        for e in chain
-    )

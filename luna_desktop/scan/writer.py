@@ -170,7 +170,7 @@ class CatalogWriter:
         self,
         drive_id: int,
         scan_id: int,
-        batch_size: int = 500,
+        batch_size: int,
         on_refused: OnRefused | None = None,
     ):
         self.drive_id = drive_id

@@ -58,16 +58,23 @@ class LatestOnly(QObject):
 
     def request(
         self,
-        work: Callable[[], Any],
+        work: Callable[[Callable[[], bool]], Any],
         done: Callable[[Any], None],
         failed: Callable[[Exception], None] = lambda _exc: None,
     ) -> None:
+        """Run `work(stale)` off the GUI thread; `stale()` turns true as soon as a newer
+        request or a cancel makes its answer unwanted, so long work can stop early."""
         self._ticket += 1
-        self._callbacks = {self._ticket: (done, failed)}  # older answers are not wanted
+        ticket = self._ticket
+        self._callbacks = {ticket: (done, failed)}  # older answers are not wanted
+
+        def run() -> Any:
+            return work(lambda: self._ticket != ticket)  # an int read: safe across threads
+
         if self._running is None:
-            self._start(self._ticket, work)
+            self._start(ticket, run)
         else:
-            self._waiting = (self._ticket, work)
+            self._waiting = (ticket, run)
 
     def cancel(self) -> None:
         """Forget every request; whatever runs finishes unseen."""

@@ -9,6 +9,7 @@ the drafts journal within a second of typing, so a crash cannot take them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from peewee import DatabaseError, OperationalError
@@ -16,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from luna_desktop.catalog import curation
 from luna_desktop.catalog.curation import ConflictError, Curation, RowGoneError
+from luna_desktop.catalog.database import catalog_path, explain_database_error
 from luna_desktop.catalog.drafts import Draft, DraftJournal
 from luna_desktop.catalog.models import FileEntry
 
@@ -73,7 +75,7 @@ class CurationController(QObject):
             self.form.clear()
             return True
         try:
-            loaded = curation.load(entry.id)
+            loaded = curation.load(entry.id, entry)
         except RowGoneError:
             self.current = None
             self.form.clear()
@@ -126,11 +128,12 @@ class CurationController(QObject):
                 return self._save_where_the_file_is_now(value, base)
         except (OperationalError, DatabaseError, RowGoneError) as exc:
             # Locked by a long write elsewhere, or the disk is full: keep the edits in
-            # the form and say so; the curator can try again.
+            # the form and say what to do (the same words the CLI uses).
+            why = explain_database_error(exc, catalog_path() or Path("catalogue"))
             self.prompts.tell(
                 "Not saved",
-                f"The catalogue could not be written ({exc}). Your edits are still in the "
-                "form; try saving again in a moment.",
+                f"The catalogue could not be written: {why}. Your edits are still in the "
+                "form; save again when that is done.",
             )
             return False
         if saved is None:

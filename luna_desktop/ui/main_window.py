@@ -45,6 +45,8 @@ from .settings import Settings
 from .shortcuts_sheet import ShortcutsSheet
 from .tree_panel import TreePanel
 
+_STOPPING = "Stopping the scan… Luna closes as soon as it has stopped"
+
 
 class MainWindow(QMainWindow):
     def __init__(
@@ -79,6 +81,10 @@ class MainWindow(QMainWindow):
         self.controller.relocated.connect(self._relocated)
         self.controller.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         self.panel = TreePanel(self.mounts, self.controller.confirm_leaving)
+        # The panel's parts, under the names the flows, tests and benchmarks use.
+        self.model, self.tree, self.search = self.panel.model, self.panel.tree, self.panel.search
+        self.drive_combo, self.chips = self.panel.drive_combo, self.panel.chips
+        self.empty_note, self.tree_stack = self.panel.empty_note, self.panel.tree_stack
         self.panel.fileChanged.connect(self._show_file)
         self.panel.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         self.mounts.changed.connect(self._mounts_changed)
@@ -92,36 +98,6 @@ class MainWindow(QMainWindow):
         self.reload_drives(select=settings.last_drive)
         self.load_completions()
         self._restore_layout()
-
-    # -- the parts, under the names tests and the benchmarks use ------------------------------
-
-    @property
-    def model(self):
-        return self.panel.model
-
-    @property
-    def tree(self):
-        return self.panel.tree
-
-    @property
-    def drive_combo(self):
-        return self.panel.drive_combo
-
-    @property
-    def chips(self):
-        return self.panel.chips
-
-    @property
-    def search(self):
-        return self.panel.search
-
-    @property
-    def empty_note(self):
-        return self.panel.empty_note
-
-    @property
-    def tree_stack(self):
-        return self.panel.tree_stack
 
     @property
     def current_file(self) -> FileEntry | None:
@@ -207,9 +183,6 @@ class MainWindow(QMainWindow):
             restore = FileEntry.get_or_none(FileEntry.uuid == self.settings.last_file_uuid)
         self.panel.load_tree(restore=restore)
 
-    def refresh_drive_list(self, select: str | None = None) -> None:
-        self.panel.refresh_drive_list(select)
-
     def model_drive_name(self) -> str | None:
         return self.panel.drive_name()
 
@@ -269,7 +242,7 @@ class MainWindow(QMainWindow):
         """Project groups and tag names for the form, read off the GUI thread: once at
         start and after each scan (saves add to the lists themselves)."""
         self._lists.request(
-            lambda: (curation.project_groups(), queries.tag_names()),
+            lambda _stale: (curation.project_groups(), queries.tag_names()),
             lambda lists: self.controller.set_completions(*lists),
         )
 
@@ -297,9 +270,6 @@ class MainWindow(QMainWindow):
     def discard_edits(self) -> None:
         self.controller.discard()
         self.statusBar().showMessage("Edits discarded", 2000)
-
-    def confirm_leaving_edits(self) -> bool:
-        return self.controller.confirm_leaving()
 
     def _saved(self, file_id: int, status: int) -> None:
         self.model.update_status(file_id, status)
@@ -342,12 +312,6 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.add_drive(folder))
 
     # -- dialogs ----------------------------------------------------------------------------
-
-    def ask(self, *args, **kwargs):
-        return self.prompts.ask(*args, **kwargs)
-
-    def tell(self, title: str, text: str) -> None:
-        self.prompts.tell(title, text)
 
     def show_shortcuts(self) -> None:
         self.prompts.run_modal(ShortcutsSheet(self))
@@ -400,9 +364,7 @@ class MainWindow(QMainWindow):
 
         if self.closing:
             if self.scans.running:  # still stopping: say so again, never quit mid-write
-                self.statusBar().showMessage(
-                    "Stopping the scan… Luna closes as soon as it has stopped", 0
-                )
+                self.statusBar().showMessage(_STOPPING, 0)
                 event.ignore()
                 return
         elif self.scans.running:
@@ -423,9 +385,7 @@ class MainWindow(QMainWindow):
             self.closing = True
             self.scans.cancel()
             self.setEnabled(False)
-            self.statusBar().showMessage(
-                "Stopping the scan… Luna closes as soon as it has stopped", 0
-            )
+            self.statusBar().showMessage(_STOPPING, 0)
             event.ignore()
             return
         self.controller.flush_draft()

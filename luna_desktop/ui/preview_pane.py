@@ -93,12 +93,11 @@ class PreviewPane(QWidget):
         self,
         parent: QWidget | None = None,
         *,
-        cache_entries: int = 8,
         decode: Callable[[PreviewRequest], Decoded] = decode_file,
     ) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self._decoder = PreviewDecoder(self, cache_entries=cache_entries, decode=decode)
+        self._decoder = PreviewDecoder(self, decode=decode)
         self._decoder.decoded.connect(self._on_decoded)
         self._cache = self._decoder.cache
         self._current: _Current | None = None

@@ -12,7 +12,6 @@ few in any case: `render_preview` decodes to fit the pane's box (JPEG draft mode
 
 from __future__ import annotations
 
-import os
 import traceback
 from dataclasses import dataclass, replace
 from multiprocessing.shared_memory import SharedMemory
@@ -45,27 +44,24 @@ class Decoded:
     error: str | None = None  # for the curator
     detail: str = ""  # a traceback, when the error is a bug rather than a bad file
     crashed: bool = False  # set by the parent: the worker died on this request
-    worker_pid: int = 0
     # While crossing: the shared-memory block holding `rendered.data` (then b"").
     pixels: str | None = None
 
 
 def decode_file(request: PreviewRequest) -> Decoded:
     """Decode one request. Never raises for a bad file: the answer says what went wrong."""
-    pid = os.getpid()
     try:
         if request.text:
             text, more = read_text_preview(request.path, TEXT_LIMIT)
-            return Decoded(text=text, more_text=more, worker_pid=pid)
+            return Decoded(text=text, more_text=more)
         rendered = render_preview(request.path, request.box, mime=request.mime)
-        return _share_pixels(Decoded(rendered=rendered, worker_pid=pid))
+        return _share_pixels(Decoded(rendered=rendered))
     except PreviewError as exc:
-        return Decoded(error=exc.message, worker_pid=pid)
+        return Decoded(error=exc.message)
     except Exception as exc:  # a decoder bug: the pane must still hear back
         return Decoded(
             error=f"unexpected error ({type(exc).__name__}: {exc})",
             detail=traceback.format_exc(),
-            worker_pid=pid,
         )
 
 

@@ -60,7 +60,7 @@ class ScanFlow(QObject):
             return False
         w.statusBar().showMessage(f"Looking at {folder}…", 0)
         self._looks.request(
-            lambda: _look_at(folder, name is None),
+            lambda _stale: _look_at(folder, name is None),
             lambda found: self._name_and_scan(*found, name),
             lambda exc: self._cannot_add(folder, exc),
         )

@@ -61,7 +61,6 @@ class TreePanel(QWidget):
         self.scanning_drive: str | None = None  # "Scanning…" instead of "no files"
         self._guard_busy = False
         self._searches = LatestOnly(self)
-        self._search_generation = 0
         self._review_hits: SearchHits | None = None  # what u walks while searching
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -206,21 +205,26 @@ class TreePanel(QWidget):
         for chip in self.chips.buttons():
             chip.setChecked(chip.property("chip") == key)
 
-    def clear_filter(self, chip: str = "all") -> None:
-        """Back to `chip` with no search, without loading the tree (the caller does)."""
+    def _set_filter_quietly(self, chip: str, text: str) -> None:
+        """Chips and search field as given, without starting a search."""
         self._search_timer.stop()
         self.set_chip(chip)
         self.search.blockSignals(True)
-        self.search.clear()
+        self.search.setText(text)
         self.search.blockSignals(False)
+
+    def clear_filter(self, chip: str = "all") -> None:
+        """Back to `chip` with no search, without loading the tree (the caller does)."""
+        self._set_filter_quietly(chip, "")
+
+    def _put_back_filter(self) -> None:
+        """The curator kept their edits: chips and search go back to what the tree shows."""
+        self._set_filter_quietly(self.model.file_filter.chip, self.model.file_filter.search)
+        self._note_search(self.model.hits)
 
     def apply_filter(self) -> None:
         if not self.may_leave():
-            # Put the chips and search back as they were: the tree still shows the old filter.
-            self.set_chip(self.model.file_filter.chip)
-            self.search.blockSignals(True)
-            self.search.setText(self.model.file_filter.search)
-            self.search.blockSignals(False)
+            self._put_back_filter()
             return
         self.load_tree(keep_current=True)
 
@@ -229,20 +233,13 @@ class TreePanel(QWidget):
         file_filter = self.current_filter()
         drive_id = self.drive_id()
         if not file_filter.searching or drive_id is None:
-            self._search_generation += 1  # a search still running is no longer wanted
-            self._searches.cancel()
+            self._searches.cancel()  # a search still running is no longer wanted
             self._show(drive_id, file_filter, None, None, keep_current, restore)
             return
         self.search_note.setText("Searching…")
         self.search_note.show()
-        self._search_generation += 1
-        generation = self._search_generation
-
-        def replaced() -> bool:  # read on the search thread: a newer search was asked for
-            return self._search_generation != generation
-
         self._searches.request(
-            lambda: _search_with_counts(drive_id, file_filter, replaced),
+            lambda stale: _search_with_counts(drive_id, file_filter, stale),
             lambda found: self._show_found(drive_id, file_filter, found, keep_current, restore),
             lambda exc: self.message.emit(f"The search failed: {exc}", 8000),
         )
@@ -258,10 +255,7 @@ class TreePanel(QWidget):
         """A search's answer arrived. The curator may have typed in the form meantime:
         showing the hits reloads the tree, so ask first, as for any other way out."""
         if not self.may_leave():
-            self.search.blockSignals(True)
-            self.search.setText(self.model.file_filter.search)
-            self.search.blockSignals(False)
-            self._note_search(self.model.hits)
+            self._put_back_filter()
             return
         hits, counts, review_hits = found
         self._review_hits = review_hits or hits
@@ -283,9 +277,7 @@ class TreePanel(QWidget):
         target = restore
         if keep is not None:
             target = FileEntry.get_or_none(FileEntry.id == keep)
-        if target is not None and target.drive_id == drive_id and self.select_file(target):
-            pass
-        else:
+        if target is None or target.drive_id != drive_id or not self.select_file(target):
             self.select_first()
         if hits is not None:
             self._open_hits(hits)
@@ -300,9 +292,9 @@ class TreePanel(QWidget):
             return
         for path in sorted(folders):
             index = self.model.folder_index(path)
-            while index is not None and index.isValid():
+            if index is not None:
+                self._reveal(index)
                 self.tree.expand(index)
-                index = index.parent()
 
     def _note_search(self, hits: SearchHits | None) -> None:
         if hits is None:
@@ -352,10 +344,7 @@ class TreePanel(QWidget):
         index = self.model.find_file(entry.id, entry.folder)
         if not index.isValid():
             return False
-        parent = index.parent()
-        while parent.isValid():
-            self.tree.expand(parent)
-            parent = parent.parent()
+        self._reveal(index)
         self.tree.selectionModel().setCurrentIndex(
             index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -364,6 +353,13 @@ class TreePanel(QWidget):
         if scroll:
             self.tree.scrollTo(index)
         return True
+
+    def _reveal(self, index: QModelIndex) -> None:
+        """Open the folders above a row."""
+        parent = index.parent()
+        while parent.isValid():
+            self.tree.expand(parent)
+            parent = parent.parent()
 
     def select_first(self) -> None:
         """Make the first row current when nothing is (a folder opens, a file shows)."""
@@ -376,10 +372,7 @@ class TreePanel(QWidget):
         index = self.model.folder_index(path)
         if index is None:
             return False
-        parent = index.parent()
-        while parent.isValid():
-            self.tree.expand(parent)
-            parent = parent.parent()
+        self._reveal(index)
         self.tree.expand(index)
         self.tree.setCurrentIndex(index)
         self.tree.scrollTo(index)
@@ -446,13 +439,12 @@ class TreePanel(QWidget):
             return
         if self.select_file(target):
             return
-        # Hidden by the chip (For upload, Missing…): show every file and go there.
+        # Hidden by the chip (For upload, Missing…): show every file (searching again,
+        # if there is a search) and go there.
         if not self.may_leave():
             return
         self.set_chip("all")
-        self.model.load(drive_id, self.current_filter(), hits)
-        self.show_empty_note()
-        self.select_file(target)
+        self.load_tree(restore=target)
 
     # -- while a scan fills the drive ---------------------------------------------------------
 
@@ -478,14 +470,14 @@ class TreePanel(QWidget):
 
 
 def _search_with_counts(
-    drive_id: int, file_filter: FileFilter, replaced: Callable[[], bool]
+    drive_id: int, file_filter: FileFilter, stale: Callable[[], bool]
 ) -> tuple[SearchHits, list[queries.FolderCount], SearchHits | None]:
     """On the search thread: the hits, the counts of the folders that hold them (so the
     GUI thread only lays out what matched), and, when the chip hides unreviewed files
     (For upload, Missing…), the unreviewed hits that u walks."""
-    hits = search(drive_id, file_filter.search, file_filter.chip, should_stop=replaced)
+    hits = search(drive_id, file_filter.search, file_filter.chip, should_stop=stale)
     counts = [c for c in queries.folder_counts(drive_id, file_filter, hits) if c.matching]
     review = None
     if file_filter.chip not in ("all", "unreviewed"):
-        review = search(drive_id, file_filter.search, "unreviewed", should_stop=replaced)
+        review = search(drive_id, file_filter.search, "unreviewed", should_stop=stale)
     return hits, counts, review
