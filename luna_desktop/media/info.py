@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,3 +60,14 @@ def bytes_after_end(count: int, media: str) -> str:
     `media` is "image" or "video".
     """
     return f"{count} {'byte' if count == 1 else 'bytes'} after the end of the {media}"
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as a short reason for a curator: a truncated read says so plainly."""
+    message = str(exc)
+    if "Truncated File Read" in message or isinstance(exc, EOFError | struct.error):
+        return "the file ends early (truncated or corrupt)"
+    # Pillow names the file object in this message, which helps nobody.
+    if message.startswith("cannot identify image file"):
+        return "no known image format"
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
