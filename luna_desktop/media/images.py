@@ -12,7 +12,6 @@ corpus; where exiftool and a naive reading differ, the comments say why.
 
 from __future__ import annotations
 
-import struct
 from typing import BinaryIO
 
 import pillow_heif
@@ -21,13 +20,12 @@ from PIL import Image, JpegImagePlugin
 from luna_desktop.media.exif import apply_exif, exif_from_bytes, exif_from_file
 from luna_desktop.media.info import MediaInfo, describe
 from luna_desktop.media.iptc import apply_iptc
-from luna_desktop.media.tiff_ifd import TiffDirectories
+from luna_desktop.media.raw_images import is_tiff_or_raw, read_tiff_or_raw
 from luna_desktop.media.xmp import apply_xmp
 
 __all__ = ["read_image"]
 
 pillow_heif.register_heif_opener()
-_TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"IIRO", b"IIRS", b"MMOR", b"IIU\x00")
 
 
 def read_image(fh: BinaryIO, info: MediaInfo) -> None:
@@ -43,8 +41,8 @@ def read_image(fh: BinaryIO, info: MediaInfo) -> None:
         if not head:
             info.add_error("empty file (0 bytes)")
             return
-        if head[:4] in _TIFF_MAGICS:
-            _read_tiff(fh, info, standard=head[:4] in _TIFF_MAGICS[:2])
+        if is_tiff_or_raw(head):
+            read_tiff_or_raw(fh, head, info)
         else:
             _read_with_pillow(fh, info)
     except Exception as exc:  # a scan of a million files must go on past any one file
@@ -133,63 +131,6 @@ def _fix_heif_orientation(im: Image.Image, info: MediaInfo) -> None:
         info.orientation = original
         if original >= 5:  # a quarter turn: the stored pixels are the other way round
             info.width, info.height = info.height, info.width
-
-
-def _read_tiff(fh: BinaryIO, info: MediaInfo, standard: bool) -> None:
-    """TIFF and TIFF-based raw files: exifread for EXIF, IFD entries for the rest."""
-    info.extractor = "exifread"
-    apply_exif(exif_from_file(fh, info), info)
-    layout = _TiffLayout()
-    try:
-        layout.read(fh)
-    except (OSError, EOFError, struct.error, ValueError) as exc:
-        info.add_error(f"unreadable TIFF structure: {describe(exc)}")
-    if layout.sizes:
-        # Raw files keep a thumbnail in IFD0 (DNG) or previews beside the sensor
-        # data; the largest image is the one the file is about, as exiftool reports.
-        info.width, info.height = max(layout.sizes, key=lambda wh: wh[0] * wh[1])
-    elif standard and not info.error:
-        # (ORF and RW2 have their own magic and may keep the size elsewhere.)
-        info.add_error("no image size in the TIFF directories")
-    if layout.iptc:
-        apply_iptc(layout.iptc, info)
-    if layout.xmp:
-        apply_xmp(layout.xmp, info)
-
-
-# --- TIFF structure ---------------------------------------------------------------
-
-_MAX_BLOB = 4 * 1024 * 1024
-_XMP, _IPTC, _WIDTH, _HEIGHT = 700, 33723, 256, 257
-
-
-class _TiffLayout:
-    """Image sizes of every IFD and SubIFD, with IFD0's XMP and IPTC blocks.
-
-    exifread does not go into SubIFDs without also decoding maker notes (slow), and
-    it drops long byte fields such as XMP and IPTC, so these few entries are read
-    here directly. What was read before a failure stays available.
-    """
-
-    def __init__(self) -> None:
-        self.sizes: list[tuple[int, int]] = []
-        self.xmp: bytes | None = None
-        self.iptc: bytes | None = None
-
-    def read(self, fh: BinaryIO) -> None:
-        """Raises what made a directory unreadable, after reading all the others."""
-        fh.seek(0)
-        tiff = TiffDirectories(fh, fh.read(8))
-        for directory in tiff.walk():
-            width = tiff.first_int(directory.entries, _WIDTH, 0)
-            height = tiff.first_int(directory.entries, _HEIGHT, 0)
-            if width > 0 and height > 0:
-                self.sizes.append((width, height))
-            if directory.first:
-                self.xmp = tiff.data(directory.entries.get(_XMP), _MAX_BLOB)
-                self.iptc = tiff.data(directory.entries.get(_IPTC), _MAX_BLOB)
-        if tiff.failure:
-            raise tiff.failure
 
 
 # --- small helpers ----------------------------------------------------------------
