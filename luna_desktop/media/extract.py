@@ -26,7 +26,7 @@ def extract(
     info = MediaInfo(kind=kind, mime=mime)
     try:
         if kind == "image":
-            read_image(fh, info)
+            read_image(fh, info, head)
         elif kind == "video":
             read_video(path, info)
     except Exception as exc:  # a reader bug must not stop a scan of a million files

@@ -1,10 +1,10 @@
 """Image metadata: size, orientation, date taken, camera, GPS, keywords.
 
 Speed matters (a drive holds a million files), so each file is read once, and only
-its header: Pillow parses the header for the size and hands over the raw EXIF, XMP
-and IPTC blocks, and exifread decodes the EXIF block from memory. TIFF and the raw
-formats built on TIFF (CR2, DNG, NEF, ARW…) are read by exifread from the file, plus
-a few IFD entries read directly (sizes, XMP, IPTC). Nothing here decodes pixels.
+its header. JPEG (`jpeg`) and TIFF with the raw formats built on it (`raw_images`)
+are read by Luna's own header and EXIF readers; other formats by Pillow, which
+parses the header for the size and hands over the raw EXIF, XMP and IPTC blocks.
+Nothing here decodes pixels.
 
 The truth these readers are checked against is exiftool's output for the shared
 corpus; where exiftool and a naive reading differ, the comments say why.
@@ -15,33 +15,40 @@ from __future__ import annotations
 from typing import BinaryIO
 
 import pillow_heif
-from PIL import Image, JpegImagePlugin
+from PIL import Image
 
 from luna_desktop.media.exif import apply_exif, exif_from_bytes, exif_from_file
 from luna_desktop.media.info import MediaInfo, describe
 from luna_desktop.media.iptc import apply_iptc
+from luna_desktop.media.jpeg import read_jpeg
 from luna_desktop.media.raw_images import is_tiff_or_raw, read_tiff_or_raw
 from luna_desktop.media.xmp import apply_xmp
 
 __all__ = ["read_image"]
 
 pillow_heif.register_heif_opener()
+_HEAD = 64 * 1024  # what the scan holds of each file anyway
 
 
-def read_image(fh: BinaryIO, info: MediaInfo) -> None:
+def read_image(fh: BinaryIO, info: MediaInfo, head: bytes | None = None) -> None:
     """Fill `info` from an image file's metadata; never raises.
 
     `fh` is an open, seekable binary file positioned anywhere; it is left open.
-    `info.kind` and `info.mime` are not touched (that is `sniff`'s job). What could
-    be read is kept; every problem is recorded with `info.add_error`.
+    `head`, the file's first bytes if the caller already holds them (the scan does,
+    for the oshash), saves reading them again. `info.kind` and `info.mime` are not
+    touched (that is `sniff`'s job). What could be read is kept; every problem is
+    recorded with `info.add_error`.
     """
     try:
-        fh.seek(0)
-        head = fh.read(16)
+        if head is None:
+            fh.seek(0)
+            head = fh.read(_HEAD)
         if not head:
             info.add_error("empty file (0 bytes)")
             return
-        if is_tiff_or_raw(head):
+        if head[:2] == b"\xff\xd8":
+            read_jpeg(fh, head, info)
+        elif is_tiff_or_raw(head):
             read_tiff_or_raw(fh, head, info)
         else:
             _read_with_pillow(fh, info)
@@ -54,11 +61,11 @@ def read_image(fh: BinaryIO, info: MediaInfo) -> None:
 
 
 def _read_with_pillow(fh: BinaryIO, info: MediaInfo) -> None:
-    """JPEG, MPO, PNG, HEIC, WebP, GIF, BMP…: Pillow reads the header only."""
-    info.extractor = "exifread+pillow"
+    """PNG, HEIC, WebP, GIF, BMP…: Pillow reads the header only."""
+    info.extractor = "pillow"
     fh.seek(0)
     try:
-        im = _open_header(fh, info.mime)
+        im = Image.open(fh)
     except Exception as exc:
         fh.seek(0)
         if fh.read(12)[4:8] == b"ftyp":
@@ -70,7 +77,7 @@ def _read_with_pillow(fh: BinaryIO, info: MediaInfo) -> None:
         # A file cut short after its EXIF block still has a date and a camera.
         apply_exif(exif_from_file(fh, info, quiet=True), info)
         return
-    # Not im.close(): for MPO and HEIF it would close the caller's file.
+    # Not im.close(): for HEIF it would close the caller's file.
     info.width, info.height = im.size
     exif = im.info.get("exif")
     if exif:
@@ -82,41 +89,15 @@ def _read_with_pillow(fh: BinaryIO, info: MediaInfo) -> None:
     else:
         tags = {}
     apply_exif(tags, info)
-    if im.format == "MPO":
-        info.extra["mpo_frames"] = im.n_frames
     if im.format == "HEIF":
         _fix_heif_orientation(im, info)
-        info.extractor = "exifread+pillow-heif"
+        info.extractor = "pillow-heif"
     photoshop = im.info.get("photoshop")
     if isinstance(photoshop, dict) and isinstance(photoshop.get(0x0404), bytes):
         apply_iptc(photoshop[0x0404], info)
     xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
     if xmp:
         apply_xmp(xmp, info)
-
-
-class _JpegHeader(JpegImagePlugin.JpegImageFile):
-    """Pillow's JPEG header reader, minus its DPI lookup.
-
-    On open, Pillow parses the whole EXIF block once more just to find a DPI, which
-    nothing here needs and exifread reads anyway: a fifth of a scan's time per JPEG.
-    """
-
-    def _read_dpi_from_exif(self) -> None:
-        return
-
-
-def _open_header(fh: BinaryIO, mime: str | None) -> Image.Image:
-    if mime == "image/jpeg":
-        try:
-            im = _JpegHeader(fh)
-        except Exception:
-            fh.seek(0)
-            return Image.open(fh)
-        if "mp" not in im.info:
-            return im
-        fh.seek(0)  # an MPO: Pillow's own factory knows its frames
-    return Image.open(fh)
 
 
 def _fix_heif_orientation(im: Image.Image, info: MediaInfo) -> None:

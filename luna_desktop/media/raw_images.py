@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
-from luna_desktop.media.exif import apply_exif, exif_from_file
+from luna_desktop.media.exif import apply_exif, exif_from_tiff_file
 from luna_desktop.media.info import MediaInfo, describe
 from luna_desktop.media.iptc import apply_iptc
 from luna_desktop.media.tiff_ifd import TiffDirectories
@@ -26,8 +26,8 @@ def is_tiff_or_raw(head: bytes) -> bool:
 def read_tiff_or_raw(fh: BinaryIO, head: bytes, info: MediaInfo) -> None:
     """TIFF and TIFF-based raw files: exifread for EXIF, IFD entries for the rest."""
     standard = head[:4] in _TIFF_MAGICS[:2]
-    info.extractor = "exifread"
-    apply_exif(exif_from_file(fh, info), info)
+    info.extractor = "tiff-ifd"
+    apply_exif(exif_from_tiff_file(fh, info), info)
     layout = _TiffLayout()
     try:
         layout.read(fh)
