@@ -17,7 +17,11 @@ _EOI = b"\xff\xd9"
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 # The whole IEND chunk: zero length, type, and the CRC of "IEND" (always the same).
 _IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
-_IEND_NO_CRC = _IEND[:8]  # a writer that got the CRC wrong still ended the image
+_IEND_NO_CRC = _IEND[:8]
+_VIDEO_BOXES = (b"moov", b"mdat", b"ftyp")
+# A trailer this short is taken as it is. A motion photo's video could hide an FF D9
+# this close to its end only by a one-in-a-thousand chance of its compressed bytes.
+_SHORT_TRAILER = 64  # a writer that got the CRC wrong still ended the image
 
 
 @dataclass(frozen=True)
@@ -67,12 +71,18 @@ def jpeg_ending(head: bytes, tail: bytes, size: int) -> Ending:
     sos = main_scan_offset(head)
     if sos is None:
         return Ending()  # headers larger than the window: no evidence either way
-    # A video appended after the image (motion photos) is part of the format, and its
-    # data may hold FF D9 anywhere: no trailer is measured in it.
-    if any(box in tail for box in (b"moov", b"mdat", b"ftyp")):
-        return Ending()
     tail_start = size - len(tail)
     end = tail.rfind(_EOI, max(sos - tail_start, 0))
+    # A few bytes after the last end marker (a copy tool's or a camera's tag) are by far
+    # the commonest trailer; taking them at once saves searching the whole tail below.
+    if end >= 0 and len(tail) - end - 2 <= _SHORT_TRAILER:
+        trailer = tail[end + 2 :]
+        if not any(box in trailer for box in _VIDEO_BOXES):
+            return Ending(extra=len(trailer))
+    # A video appended after the image (motion photos) is part of the format, and its
+    # data may hold FF D9 anywhere: no trailer is measured in it.
+    if any(box in tail for box in _VIDEO_BOXES):
+        return Ending()
     if end >= 0:
         return Ending(extra=len(tail) - end - 2)
     # A small picture with a long trailer ends in the head, before the tail begins.

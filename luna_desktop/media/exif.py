@@ -8,8 +8,8 @@ tag is wanted. The tags come back named as exifread names them ("Image Make", "E
 DateTimeOriginal"…), which is how the rest of the media layer knows them.
 
 exifread stays the reader of last resort for files that are not TIFF-structured at
-the start and whose EXIF block nobody else found (a PNG's eXIf chunk, a file cut
-short): it knows where every container keeps its EXIF.
+the start and whose EXIF block nobody else found (an image Luna's own readers cannot
+parse, left to Pillow, and cut short): it knows where every container keeps its EXIF.
 """
 
 from __future__ import annotations
@@ -73,15 +73,20 @@ class Rational:
         return f"{self.numerator}/{self.denominator}"
 
 
-def exif_from_bytes(exif: bytes, info: MediaInfo, quiet: bool = False) -> Tags:
-    """The wanted tags of an EXIF block held in memory ("Exif\\0\\0" optional)."""
+def exif_from_bytes(exif: bytes, info: MediaInfo, quiet: bool = False, first: str = "ifd0") -> Tags:
+    """The wanted tags of an EXIF block held in memory ("Exif\\0\\0" optional).
+
+    `first` names what the block's first directory is: "ifd0" for every ordinary EXIF
+    block, "exif" or "gps" for a block holding only that directory as a TIFF structure
+    of its own (Canon CR3 keeps IFD0, the Exif IFD and the GPS IFD in separate boxes).
+    """
     if exif.startswith(b"Exif\x00\x00"):
         exif = exif[6:]
     if exif[:2] not in (b"II", b"MM"):
         if not quiet:
             info.add_error("EXIF block has no TIFF header")
         return {}
-    return _read_tags(lambda offset, length: exif[offset : offset + length], info, quiet)
+    return _read_tags(lambda offset, length: exif[offset : offset + length], info, quiet, first)
 
 
 def exif_from_tiff_file(fh: BinaryIO, info: MediaInfo) -> Tags:
@@ -115,7 +120,9 @@ def exif_from_file(fh: BinaryIO, info: MediaInfo, quiet: bool = False) -> Tags:
     return {key: getattr(tag, "values", None) for key, tag in found.items()}
 
 
-def _read_tags(read: Callable[[int, int], bytes], info: MediaInfo, quiet: bool) -> Tags:
+def _read_tags(
+    read: Callable[[int, int], bytes], info: MediaInfo, quiet: bool, first: str = "ifd0"
+) -> Tags:
     """IFD0, IFD1, the Exif and GPS IFDs; a directory that cannot be read is skipped,
     and said once, after what the others hold has been kept."""
     header = read(0, 8)
@@ -136,6 +143,18 @@ def _read_tags(read: Callable[[int, int], bytes], info: MediaInfo, quiet: bool) 
             return {}, 0
 
     (ifd0,) = struct.unpack(order + "I", header[4:8])
+    if first != "ifd0":
+        directory(ifd0, _EXIF_TAGS if first == "exif" else _GPS_TAGS)
+    else:
+        _read_chain(directory, ifd0)
+    if failed and not quiet:
+        info.add_error("unreadable EXIF: the file ends early (truncated or corrupt)")
+    return tags
+
+
+def _read_chain(
+    directory: Callable[[int, dict[int, str]], tuple[dict[int, Any], int]], ifd0: int
+) -> None:
     pointers, ifd1 = directory(ifd0, _IFD0_TAGS)
     if ifd1 and ifd1 != ifd0:
         directory(ifd1, _IFD1_TAGS)
@@ -143,9 +162,6 @@ def _read_tags(read: Callable[[int, int], bytes], info: MediaInfo, quiet: bool) 
         offset = pointers.get(tag)
         if offset and offset != ifd0:
             directory(offset, wanted)
-    if failed and not quiet:
-        info.add_error("unreadable EXIF: the file ends early (truncated or corrupt)")
-    return tags
 
 
 def _read_ifd(
@@ -167,11 +183,13 @@ def _read_ifd(
     if len(data) < 12 * count:
         raise ValueError("directory cut short")
     pointers: dict[int, Any] = {}
-    for i in range(count):
-        tag, kind, n = struct.unpack_from(order + "HHI", data, 12 * i)
+    # All tag numbers in one call; only the few wanted entries are decoded further.
+    numbers = struct.unpack_from(order + "H10x" * count, data)
+    for i, tag in enumerate(numbers):
         name = wanted.get(tag)
         if name is None and not (tag in (_EXIF_IFD, _GPS_IFD) and wanted is _IFD0_TAGS):
             continue
+        kind, n = struct.unpack_from(order + "HI", data, 12 * i + 2)
         size = _TYPE_SIZES.get(kind)
         if size is None or n == 0:
             continue

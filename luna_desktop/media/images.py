@@ -2,7 +2,8 @@
 
 Speed matters (a drive holds a million files), so each file is read once, and only
 its header. JPEG (`jpeg`) and TIFF with the raw formats built on it (`raw_images`)
-are read by Luna's own header and EXIF readers; other formats by Pillow, which
+are read by Luna's own header and EXIF readers, and so are PNG, GIF, WebP, HEIF and
+AVIF (`still_formats`, from their chunks and boxes); other formats by Pillow, which
 parses the header for the size and hands over the raw EXIF, XMP and IPTC blocks.
 Nothing here decodes pixels.
 
@@ -22,6 +23,7 @@ from luna_desktop.media.info import MediaInfo, describe
 from luna_desktop.media.iptc import apply_iptc
 from luna_desktop.media.jpeg import read_jpeg
 from luna_desktop.media.raw_images import is_tiff_or_raw, read_tiff_or_raw
+from luna_desktop.media.still_formats import read_still_format
 from luna_desktop.media.xmp import apply_xmp
 
 __all__ = ["read_image"]
@@ -50,7 +52,7 @@ def read_image(fh: BinaryIO, info: MediaInfo, head: bytes | None = None) -> None
             read_jpeg(fh, head, info)
         elif is_tiff_or_raw(head):
             read_tiff_or_raw(fh, head, info)
-        else:
+        elif not read_still_format(fh, head, info):  # PNG, GIF, WebP, HEIF, AVIF
             _read_with_pillow(fh, info)
     except Exception as exc:  # a scan of a million files must go on past any one file
         info.add_error(f"could not read image metadata: {describe(exc)}")
@@ -61,7 +63,7 @@ def read_image(fh: BinaryIO, info: MediaInfo, head: bytes | None = None) -> None
 
 
 def _read_with_pillow(fh: BinaryIO, info: MediaInfo) -> None:
-    """PNG, HEIC, WebP, GIF, BMP…: Pillow reads the header only."""
+    """BMP, ICO, HEIF sequences…: Pillow reads the header only."""
     info.extractor = "pillow"
     fh.seek(0)
     try:
@@ -81,14 +83,7 @@ def _read_with_pillow(fh: BinaryIO, info: MediaInfo) -> None:
     info.width, info.height = im.size
     exif = im.info.get("exif")
     if exif:
-        tags = exif_from_bytes(exif, info)
-    elif im.format == "PNG":
-        # PNG may put eXIf after the pixel data, where Pillow only looks after a full
-        # decode; exifread walks the chunk headers instead.
-        tags = exif_from_file(fh, info)
-    else:
-        tags = {}
-    apply_exif(tags, info)
+        apply_exif(exif_from_bytes(exif, info), info)
     if im.format == "HEIF":
         _fix_heif_orientation(im, info)
         info.extractor = "pillow-heif"

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from luna_desktop.media.exif import apply_exif, exif_from_bytes
 from luna_desktop.media.info import MediaInfo
-from luna_desktop.media.iptc import apply_iptc
+from luna_desktop.media.iptc import apply_iptc, photoshop_resource
 from luna_desktop.media.xmp import apply_xmp
 
 __all__ = ["read_jpeg"]
@@ -140,29 +140,11 @@ def _segment(code: int, payload: bytes, header: _Header) -> None:
         elif payload.startswith(_XMP_PREFIX) and header.xmp is None:
             header.xmp = payload[len(_XMP_PREFIX) :]
     elif code == 0xED and payload.startswith(_PHOTOSHOP_PREFIX):
-        block = _photoshop_resource(payload[len(_PHOTOSHOP_PREFIX) :], _IPTC_RESOURCE)
+        block = photoshop_resource(payload[len(_PHOTOSHOP_PREFIX) :], _IPTC_RESOURCE)
         if block:
             header.iptc.append(block)
     elif code == 0xE2 and payload.startswith(b"MPF\x00") and header.frames is None:
         header.frames = _mpf_image_count(payload[4:])
-
-
-def _photoshop_resource(data: bytes, wanted: int) -> bytes | None:
-    """One resource of a Photoshop image-resource block: '8BIM', id, Pascal name
-    (padded to even), size, data (padded to even)."""
-    pos = 0
-    while pos + 12 <= len(data) and data[pos : pos + 4] == b"8BIM":
-        (resource,) = struct.unpack_from(">H", data, pos + 4)
-        name_length = data[pos + 6]
-        pos += 6 + ((name_length + 2) & ~1)
-        if pos + 4 > len(data):
-            return None
-        (size,) = struct.unpack_from(">I", data, pos)
-        pos += 4
-        if resource == wanted:
-            return data[pos : pos + size]
-        pos += (size + 1) & ~1
-    return None
 
 
 def _mpf_image_count(tiff: bytes) -> int | None:
