@@ -280,3 +280,56 @@ def test_ls_and_show_tell_errors_from_notes(cat, tmp_path, capsys):
     assert luna(cat, "show", "N:trailer.jpg") == 0
     shown = capsys.readouterr().out
     assert "notes" in shown and "14 bytes after the end of the image" in shown
+
+
+# --- starting at once -----------------------------------------------------------------
+
+_HEAVY = ("peewee", "numpy", "PIL", "pillow_heif", "vlc", "exifread", "tqdm", "PySide6")
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(out.stdout.split())
+
+
+def test_help_loads_no_heavy_library():
+    # `luna --help` must answer at once: the catalogue, the scanner and the media
+    # readers are imported only by a command that runs.
+    loaded = _modules_after(
+        "import contextlib, io\n"
+        "from luna_desktop.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['--help'])"
+    )
+    assert not loaded & set(_HEAVY), loaded & set(_HEAVY)
+
+
+def test_reading_commands_load_no_media_library(cat, drive):
+    assert luna(cat, "scan", str(drive), "--drive", "Card") == 0
+    close_catalog()
+    code = f"from luna_desktop.cli.main import main\nmain(['--catalog', {str(cat)!r}, "
+    for command in ("'drives'])", "'ls', 'Card'])"):
+        loaded = _modules_after(code + command)
+        assert "peewee" in loaded  # the command did run against the catalogue
+        assert not loaded & {"numpy", "PIL", "pillow_heif", "vlc", "exifread", "PySide6"}
+
+
+def test_rescan_with_nothing_to_read_starts_no_reader(cat, drive):
+    # Nothing changed: no worker process, no reader thread, no media library.
+    assert luna(cat, "scan", str(drive), "--drive", "Card") == 0
+    close_catalog()
+    loaded = _modules_after(
+        "from luna_desktop.scan import read_pool\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise AssertionError('a rescan with nothing to read started a reader')\n"
+        "read_pool.worker_pool = read_pool.ThreadPoolExecutor = refuse\n"
+        "from luna_desktop.cli.main import main\n"
+        f"assert main(['--catalog', {str(cat)!r}, 'scan', {str(drive)!r}, '--drive', 'Card']) == 0"
+    )
+    assert "luna_desktop.scan.pipeline" in loaded
+    assert not loaded & {"numpy", "PIL", "pillow_heif", "vlc", "exifread"}

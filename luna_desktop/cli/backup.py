@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from luna_desktop.catalog.backup import backup_database
-from luna_desktop.catalog.database import resolve_catalog_path
 from luna_desktop.catalog.errors import CatalogError
 
 
@@ -20,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from luna_desktop.catalog.backup import backup_database
+    from luna_desktop.catalog.database import resolve_catalog_path
+
     source = resolve_catalog_path(args.catalog)
     if not source.is_file():
         raise CatalogError(f"there is no catalogue at {source} yet")

@@ -6,18 +6,22 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from luna_desktop.catalog.database import open_catalog
-from luna_desktop.catalog.models import Drive, FileEntry
-from luna_desktop.catalog.paths import split_relpath, to_text
+if TYPE_CHECKING:  # imported when a command runs, not when the command line starts
+    from luna_desktop.catalog.models import Drive, FileEntry
 
 
 def open_from_args(args: argparse.Namespace, create: bool = False):
     """Only commands that add to the catalogue may create it."""
+    from luna_desktop.catalog.database import open_catalog
+
     return open_catalog(args.catalog, create=create)
 
 
 def get_drive(name: str) -> Drive:
+    from luna_desktop.catalog.models import Drive
+
     from .main import UserError
 
     drive = Drive.get_or_none(Drive.name == name)
@@ -29,6 +33,9 @@ def get_drive(name: str) -> Drive:
 
 def find_by_path(path: str) -> FileEntry | None:
     """A catalogued file from a path on a mounted drive, or ``DRIVE:folder/file``."""
+    from luna_desktop.catalog.models import Drive, FileEntry
+    from luna_desktop.catalog.paths import split_relpath, to_text
+
     if ":" in path and not os.path.exists(path):
         drive_name, _, rel = path.partition(":")
         drive = Drive.get_or_none(Drive.name == drive_name)

@@ -5,11 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from peewee import fn
-
 from luna_desktop.catalog.formatting import human_size
-from luna_desktop.catalog.models import Drive, FileEntry, ScanRun
-from luna_desktop.catalog.status import Status
 
 from .common import open_from_args, print_json_line
 
@@ -21,6 +17,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from peewee import fn
+
+    from luna_desktop.catalog.models import Drive, FileEntry, ScanRun
+    from luna_desktop.catalog.status import Status
+
     open_from_args(args)
     drives = list(Drive.select().order_by(Drive.name))
     if not drives:

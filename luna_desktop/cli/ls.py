@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 
 from luna_desktop.catalog.formatting import human_size
-from luna_desktop.catalog.records import file_as_dict, files_under
-from luna_desktop.catalog.status import Status
 
 from .common import get_drive, open_from_args, print_json_line
 
@@ -24,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from luna_desktop.catalog.records import file_as_dict, files_under
+    from luna_desktop.catalog.status import Status
+
     open_from_args(args)
     drive = get_drive(args.drive)
     count = 0

@@ -1,7 +1,9 @@
 """`luna`: the command line. Each subcommand lives in its own module and registers itself.
 
 Never imports Qt: the CLI runs the same core generators as the window, with a text
-progress bar.
+progress bar. The command line must start at once, so this module and every command's
+`register` import only the standard library and light modules; a command imports the
+catalogue (peewee), the scanner and the media readers when it runs.
 """
 
 from __future__ import annotations
@@ -10,10 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from peewee import DatabaseError, OperationalError
-
 from luna_desktop import __version__
-from luna_desktop.catalog.database import explain_database_error, resolve_catalog_path
 from luna_desktop.catalog.errors import CatalogError
 from luna_desktop.scan.progress import ScanError
 
@@ -51,8 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CatalogError, ScanError, UserError) as exc:
         print(f"luna: {exc}", file=sys.stderr)
         return 1
-    except (OperationalError, DatabaseError) as exc:
+    except Exception as exc:
+        if not _is_database_error(exc):
+            raise
         # Raised mid-command, e.g. another program holds the write lock.
+        from luna_desktop.catalog.database import explain_database_error, resolve_catalog_path
+
         error = explain_database_error(exc, resolve_catalog_path(args.catalog))
         print(f"luna: {error}", file=sys.stderr)
         return 1
@@ -63,6 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `luna ls … | head` closed the pipe: not an error worth a traceback.
         sys.stderr.close()
         return 0
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    # Only a command that imported peewee can have raised its errors.
+    peewee = sys.modules.get("peewee")
+    return peewee is not None and isinstance(exc, peewee.DatabaseError)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,9 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
-from luna_desktop.scan.pipeline import Cancel, ScanOptions, check_scan_root, scan_drive
+from luna_desktop.scan.disk_kind import AUTO, DISK_CHOICES
 from luna_desktop.scan.progress import (
     CANCELLED,
     CATALOG_FULL,
@@ -21,6 +20,9 @@ from luna_desktop.scan.progress import (
 )
 
 from .common import open_from_args
+
+if TYPE_CHECKING:  # the scanner is imported when a scan runs, not when `luna` starts
+    from luna_desktop.scan.options import Cancel
 
 _MAX_PROBLEMS_SHOWN = 20
 
@@ -64,6 +66,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="also skip names or relative paths matching these globs (e.g. '*.xmp' 'Proxies')",
     )
     p.add_argument("--full", action="store_true", help="read every file again, even if unchanged")
+    p.add_argument(
+        "--disk",
+        choices=DISK_CHOICES,
+        default=AUTO,
+        help="how to read the drive: 'rotating' reads with one reader in on-disk order, "
+        "'solid' with one reader per core; 'auto' (the default) asks the system",
+    )
     p.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--batch-size", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(run=run)
@@ -95,9 +104,14 @@ def _stop_on_signals(cancel: Cancel) -> Iterator[list[int]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from luna_desktop.scan.options import Cancel, ScanOptions, check_scan_root
+    from luna_desktop.scan.pipeline import scan_drive
+
     check_scan_root(args.path)  # a bad path fails before the catalogue is touched
     open_from_args(args, create=True)
-    options = ScanOptions(ignore=args.ignore, full=args.full)
+    options = ScanOptions(ignore=args.ignore, full=args.full, disk=args.disk)
     if args.workers:
         options.workers = args.workers
     if args.batch_size:
@@ -158,4 +172,6 @@ def exit_status(progress: ScanProgress, stopped_by: int) -> int:
 def summary(p: ScanProgress, path: str) -> str:
     verb = {COMPLETED: "Scanned", CANCELLED: "Scan cancelled:"}.get(p.state, "Scan stopped:")
     rate = f"{p.rate:,.0f} files/s" if p.elapsed > 0 else ""
+    if p.read_mode == "rotating":
+        rate += ", rotating disk: one reader, in on-disk order"
     return f"{verb} {path} as drive {p.drive!r} in {p.elapsed:.1f} s ({rate}): {p.summary()}"

@@ -6,9 +6,6 @@ import argparse
 import json
 import re
 
-from luna_desktop.catalog.models import FileEntry
-from luna_desktop.catalog.records import file_as_dict, file_query
-
 from .common import find_by_path, open_from_args
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -26,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from luna_desktop.catalog.models import FileEntry
+    from luna_desktop.catalog.records import file_as_dict, file_query
+
     from .main import UserError
 
     open_from_args(args)

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .disk_kind import AUTO
 from .progress import ScanError
 
 
@@ -30,6 +31,9 @@ class ScanOptions:
     # batch of 500 took up to 90 ms on a busy two-core machine; 200, up to 55 ms).
     batch_size: int = 200
     report_every: float = 0.2  # seconds between progress snapshots
+    # "auto", "rotating" or "solid" (scan.disk_kind): a rotating disk is read by one
+    # reader taking each folder's files in inode order, instead of `workers` at once.
+    disk: str = AUTO
 
     def __post_init__(self) -> None:
         if self.read_in_processes_only and not self.processes:

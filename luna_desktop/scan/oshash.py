@@ -12,8 +12,6 @@ import hashlib
 import os
 from typing import BinaryIO
 
-import numpy as np
-
 CHUNK = 65536
 _MASK = (1 << 64) - 1
 
@@ -27,6 +25,10 @@ def _sum_words(data: bytes) -> int:
     whole = len(data) - len(data) % 8
     if not whole:
         return 0
+    # Imported here: numpy costs a tenth of a second to load, and a command or a rescan
+    # that hashes nothing should not pay it.
+    import numpy as np
+
     return int(np.frombuffer(data, dtype="<u8", count=whole // 8).sum(dtype=np.uint64))
 
 

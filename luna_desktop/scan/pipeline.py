@@ -30,6 +30,7 @@ from luna_desktop.catalog.models import DB, Drive, ScanRun, utcnow
 from luna_desktop.catalog.paths import join_folder
 
 from . import finish
+from .disk_kind import read_mode
 from .drive_identity import identify_drive
 from .folder_rows import KnownFile, folder_rows
 from .ignore import IgnoreRules
@@ -46,7 +47,7 @@ from .read_pool import ReadPool
 from .reader import FileJob, FileRecord
 from .relink import relink_in_chunks
 from .transactions import write_transaction
-from .walk import FolderListing, walk_drive
+from .walk import FolderListing, FoundFile, walk_drive
 from .writer import CatalogWriter
 
 # ScanOptions, Cancel and check_scan_root live in .options; callers import them here.
@@ -78,6 +79,10 @@ def scan_drive(
     yield from scan.run()
 
 
+def _inode(found: FoundFile) -> int:
+    return found.inode
+
+
 def _device_of(path: bytes) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
@@ -100,13 +105,16 @@ class _Scan:
         self.cancel = cancel
         self.rules = IgnoreRules(options.ignore)
         self.writer = CatalogWriter(drive.id, run.id, options.batch_size, self._refused)
+        self.rotating = read_mode(options.disk, self.root)
         self.readers = ReadPool(
-            options.workers,
+            1 if self.rotating else options.workers,
             processes=options.processes,
             process_after=options.process_after,
             processes_only=options.read_in_processes_only,
         )
-        self.progress = ScanProgress(drive=drive.name)
+        self.progress = ScanProgress(
+            drive=drive.name, read_mode="rotating" if self.rotating else "parallel"
+        )
         self.counts: ScanCounts = self.progress.counts
         self.walked: set[str] = set()
         self.unreadable: list[str] = []
@@ -222,7 +230,10 @@ class _Scan:
             self._settle()
         self.walked.add(listing.text)
         rows = folder_rows(self.drive.id, listing)
-        for found in listing.files:
+        # On a rotating disk the folder's files are read in the order the file system
+        # placed them, so the head mostly moves forward (scan.disk_kind).
+        files = sorted(listing.files, key=_inode) if self.rotating else listing.files
+        for found in files:
             self.progress.files_found += 1
             row = rows.known.pop(found.name, None)
             if row is not None and self._unchanged(row, found.size, found.mtime):

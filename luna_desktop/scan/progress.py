@@ -50,6 +50,9 @@ class ScanProgress:
     # Set when the scan stopped on its own (DRIVE_LOST, CATALOG_FULL): one sentence
     # for a person, saying what happened and what to do.
     message: str = ""
+    # How the files are read: "parallel" (one reader per core) or "rotating" (one
+    # reader, in on-disk order, for a spinning disk).
+    read_mode: str = "parallel"
 
     @property
     def finished(self) -> bool:

@@ -7,9 +7,7 @@ import pwd
 from dataclasses import dataclass
 from functools import lru_cache
 
-from luna_desktop.media.extract import extract
 from luna_desktop.media.info import MediaInfo
-from luna_desktop.media.sniff import sniff
 
 from .oshash import oshash_file
 
@@ -70,6 +68,10 @@ def read_file(
     uid: int,
 ) -> FileRecord:
     """Never raises for a bad file: unreadable or vanished files come back with an error."""
+    # The media readers load Pillow, libheif and libvlc: imported on the first file read,
+    # so a scan (or a command) that reads no file never loads them.
+    from luna_desktop.media.extract import extract
+
     record = FileRecord(folder, filename, raw_path, size, mtime, owner_name(uid), None, MediaInfo())
     try:
         with open(abs_path, "rb") as fh:
@@ -97,6 +99,8 @@ def read_identity(job: FileJob, error: str, extractor: str | None = None) -> Fil
 
     Safe to run in the scanning process itself: it uses nothing but Python, no decoder.
     """
+    from luna_desktop.media.sniff import sniff
+
     record = FileRecord(
         job.folder,
         job.filename,

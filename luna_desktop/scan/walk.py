@@ -25,6 +25,7 @@ class FoundFile:
     size: int
     mtime: float
     uid: int
+    inode: int  # where the file system placed it: the reading order on a rotating disk
 
 
 @dataclass(slots=True)
@@ -89,7 +90,9 @@ def walk_drive(
                 subfolders.append(child_rel)
             elif stat.S_ISREG(mode):
                 listing.files.append(
-                    FoundFile(name, name_text, name_exact, st.st_size, st.st_mtime, st.st_uid)
+                    FoundFile(
+                        name, name_text, name_exact, st.st_size, st.st_mtime, st.st_uid, st.st_ino
+                    )
                 )
             # Sockets, FIFOs and devices are not files a curator can work with; opening
             # a FIFO would even block the scan.
