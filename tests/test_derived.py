@@ -120,7 +120,7 @@ def test_a_catalogue_made_by_schema_1_code_is_migrated_with_everything_kept(tmp_
         ).fetchall()
     open_catalog(path)
     try:
-        assert migrations.current_version(DB.obj) == migrations.latest_version() == 2
+        assert migrations.current_version(DB.obj) == migrations.latest_version() == 3
         after = DB.execute_sql(
             "SELECT uuid, folder, filename, raw_path, oshash, status, title, notes, version "
             "FROM file_entry ORDER BY id"
@@ -143,6 +143,7 @@ def test_a_catalogue_made_by_schema_1_code_is_migrated_with_everything_kept(tmp_
             "Tuscany 2008",
         )
         assert loaded.curation.tags == ["cathedral", "italy"] and row.scan_notes is None
+        assert (row.sidecar, row.sidecar_size, row.sidecar_mtime) == (None, None, None)  # v3
         bad = FileEntry.get(FileEntry.folder == "Bad")
         assert bytes(bad.raw_path) == b"Bad/caf\xe9.jpg"
         # A save after the migration goes through the new triggers.

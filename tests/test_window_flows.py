@@ -4,6 +4,7 @@ keys the README promises, each through the real window."""
 import os
 import shutil
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -14,6 +15,7 @@ from luna_desktop.catalog import curation
 from luna_desktop.catalog.models import Drive, FileEntry, ScanRun
 from luna_desktop.catalog.status import Status
 from luna_desktop.scan.relink import relink_moved_files
+from luna_desktop.scan.writer import CatalogWriter
 from luna_desktop.ui import scan_flow as scan_flow_module
 from luna_desktop.ui import tree_panel as tree_panel_module
 from luna_desktop.ui.actions import SPECS
@@ -168,14 +170,31 @@ def test_the_tree_fills_while_a_scan_runs(open_window, qtbot, tmp_path, monkeypa
     big = big_folder(tmp_path / "Big", 4000)
     w = open_window()
     seen_mid_scan = []
+    shown = threading.Event()
 
-    def look(_progress):
+    def look():
         if w.scan_running() and w.model_drive_name() == "Big":
             seen_mid_scan.append(w.model.root.total)
+            if 0 < w.model.root.total < 4000:
+                shown.set()
 
-    w.scans.progressed.connect(look)
+    watch = QTimer()
+    watch.timeout.connect(look)
+    watch.start(10)
+    # A scan can be over before the tree's first refresh: until the tree has shown some
+    # of its rows, each batch takes a little longer (the scan keeps reporting progress,
+    # which is what drives the refreshes).
+    real_flush = CatalogWriter.flush
+
+    def flush(self):
+        real_flush(self)
+        if not shown.is_set():
+            time.sleep(0.03)
+
+    monkeypatch.setattr(CatalogWriter, "flush", flush)
     w.start_scan(big, "Big")
     qtbot.waitUntil(lambda: not w.scan_running(), timeout=120000)
+    watch.stop()
     assert any(0 < total < 4000 for total in seen_mid_scan), seen_mid_scan
     assert w.model.root.total == 4000
 

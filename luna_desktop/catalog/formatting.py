@@ -53,6 +53,12 @@ def camera_name(make: str | None, model: str | None) -> str:
     return f"{make} {model}".strip()
 
 
+def _path_with_sidecar(path: str | None, sidecar: str | None) -> str:
+    # The sidecar's keywords and title are part of what the curator sees: say where
+    # they came from, next to the file they belong to.
+    return f"{path or ''}  + sidecar {sidecar}" if sidecar else str(path or "")
+
+
 def fact_values(facts: dict[str, Any]) -> dict[str, str]:
     """The preview's facts as text, by row key; "" for what is not known.
 
@@ -71,7 +77,7 @@ def fact_values(facts: dict[str, Any]) -> dict[str, str]:
         "taken": str(taken).replace("T", " ") if taken else "",
         "gps": f"{lat:.5f}, {lng:.5f}" if lat is not None and lng is not None else "",
         "duration": format_duration(facts.get("duration")),
-        "path": str(facts.get("display_path") or ""),
+        "path": _path_with_sidecar(facts.get("display_path"), facts.get("sidecar")),
         "problem": str(facts.get("error") or "").strip(),
         "notes": "\n".join(note_lines(facts.get("notes"))),
     }

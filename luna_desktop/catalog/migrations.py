@@ -31,9 +31,21 @@ def _step_2(db: Database) -> None:
     db.execute_sql("UPDATE file_entry SET mtime = NULL WHERE error IS NOT NULL")
 
 
+def _step_3(db: Database) -> None:
+    """XMP sidecars recorded in their image's row."""
+    for column, kind in (
+        ("sidecar", "TEXT"),
+        ("sidecar_size", "INTEGER"),
+        ("sidecar_mtime", "REAL"),
+    ):
+        db.execute_sql(f"ALTER TABLE file_entry ADD COLUMN {column} {kind}")
+    # The next rescan pairs each sidecar with its image, reads the image again (its row
+    # has no sidecar yet) and removes the sidecar's own row if no curator worked on it.
+
+
 # Step N turns a version N-1 catalogue into version N. Version 1 is the first release,
 # created from the models; append new steps here, never edit old ones.
-STEPS: dict[int, Step] = {2: _step_2}
+STEPS: dict[int, Step] = {2: _step_2, 3: _step_3}
 FIRST_VERSION = 1
 
 

@@ -92,6 +92,11 @@ class FileEntry(BaseModel):
     extractor = CharField(null=True)
     error = TextField(null=True)  # the file could not be read in full
     scan_notes = TextField(null=True)  # harmless oddities, one per line (not errors)
+    # The XMP sidecar beside the file (IMG_1234.xmp), read with it: its name in the same
+    # folder, and its size and mtime, so a rescan follows a sidecar that changed.
+    sidecar = TextField(null=True)
+    sidecar_size = BigIntegerField(null=True)
+    sidecar_mtime = FloatField(null=True)
     scanned_at = DateTimeField(null=True)
     added_scan = IntegerField(null=True)  # the ScanRun that first catalogued this row
     present = BooleanField(default=True)

@@ -115,6 +115,7 @@ def file_as_dict(row: FileEntry) -> dict:
         # A fault reading the file, and apart from it what is odd but harmless.
         "error": row.error,
         "notes": row.scan_notes.splitlines() if row.scan_notes else [],
+        "sidecar": row.sidecar,
         "extra": row.extra or {},
     }
     if row.raw_path is not None:

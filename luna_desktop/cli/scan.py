@@ -63,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         action="extend",
         default=[],
-        help="also skip names or relative paths matching these globs (e.g. '*.xmp' 'Proxies')",
+        help="also skip names or relative paths matching these globs (e.g. '*.thm' 'Proxies')",
     )
     p.add_argument("--full", action="store_true", help="read every file again, even if unchanged")
     p.add_argument(

@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 
 from luna_desktop.catalog.models import DB
+from luna_desktop.catalog.status import Status
 
 from .reader import READER_CRASHED
 from .walk import FolderListing
@@ -29,6 +30,8 @@ class KnownFile:
     mtime: float | None
     present: bool
     retry: bool  # its last read crashed the reader: read it again, changed or not
+    sidecar: tuple[str, int, float] | None  # name, size, mtime of the XMP sidecar read
+    curated: bool  # a curator worked on it (status, title, notes…)
 
 
 @dataclass
@@ -55,11 +58,26 @@ def folder_rows(drive_id: int, listing: FolderListing) -> FolderRows:
     folder_bytes = listing.text.encode("utf-8")
     # Plain SQL: the ORM's per-value conversion doubled the time of a rescan.
     query = DB.execute_sql(
-        "SELECT id, filename, raw_path, size, mtime, present, extractor FROM file_entry "
-        "WHERE drive_id = ? AND folder = ?",
+        "SELECT id, filename, raw_path, size, mtime, present, extractor, "
+        "sidecar, sidecar_size, sidecar_mtime, "
+        f"(status != {int(Status.UNREVIEWED)} OR title != '' OR description != '' "
+        "OR notes != '' OR project_group_id IS NOT NULL) "
+        "FROM file_entry WHERE drive_id = ? AND folder = ?",
         (drive_id, listing.text),
     ).fetchall()
-    for file_id, text, raw_path, size, mtime, present, extractor in query:
+    for (
+        file_id,
+        text,
+        raw_path,
+        size,
+        mtime,
+        present,
+        extractor,
+        sidecar,
+        sidecar_size,
+        sidecar_mtime,
+        curated,
+    ) in query:
         rows.taken.add(text)
         if raw_path is None:
             folder, name = folder_bytes, text.encode("utf-8")
@@ -69,6 +87,13 @@ def folder_rows(drive_id: int, listing: FolderListing) -> FolderRows:
         if folder != listing.rel:
             continue
         rows.known[name] = KnownFile(
-            file_id, text, size, mtime, bool(present), extractor == READER_CRASHED
+            file_id,
+            text,
+            size,
+            mtime,
+            bool(present),
+            extractor == READER_CRASHED,
+            None if sidecar is None else (sidecar, sidecar_size, sidecar_mtime),
+            bool(curated),
         )
     return rows

@@ -236,7 +236,8 @@ class _Scan:
         for found in files:
             self.progress.files_found += 1
             row = rows.known.pop(found.name, None)
-            if row is not None and self._unchanged(row, found.size, found.mtime):
+            sidecar = listing.sidecars.get(found.name)
+            if row is not None and self._unchanged(row, found, sidecar):
                 continue
             rel = os.path.join(listing.rel, found.name) if listing.rel else found.name
             if row is not None:
@@ -256,11 +257,18 @@ class _Scan:
                     found.mtime,
                     found.uid,
                     file_id,
+                    None if sidecar is None else os.path.join(self.root, listing.rel, sidecar.name),
+                    None if sidecar is None else sidecar.text,
                 )
             )
             self.progress.current = join_folder(listing.text, text)
             if len(self.task) >= self.options.task_size:
                 self._submit_task()
+        # A sidecar catalogued as a file of its own (before Luna paired sidecars, or before
+        # its image was copied beside it) now belongs to its image: its row goes, unless
+        # a curator worked on it.
+        absorbed = [rows.known.pop(s.name, None) for s in listing.sidecars.values()]
+        self.writer.forget([r.id for r in absorbed if r is not None and not r.curated])
         gone = [
             row.id
             for name, row in rows.known.items()
@@ -273,8 +281,11 @@ class _Scan:
             self.counts.missing += len(gone)
             self.writer.mark_missing(gone)
 
-    def _unchanged(self, row: KnownFile, size: int, mtime: float) -> bool:
-        if row.size != size or row.mtime != mtime or self.options.full or row.retry:
+    def _unchanged(self, row: KnownFile, found: FoundFile, sidecar: FoundFile | None) -> bool:
+        if row.size != found.size or row.mtime != found.mtime or self.options.full or row.retry:
+            return False
+        now = None if sidecar is None else (sidecar.text, sidecar.size, sidecar.mtime)
+        if now != row.sidecar:  # the sidecar changed, came or went: read the file again
             return False
         self.counts.unchanged += 1
         self.progress.files_done += 1

@@ -27,6 +27,16 @@ class FileRecord:
     # Set when the file could not be opened or read at all: the errno, so the scan can
     # tell a vanished drive from one bad file, and keep the row's earlier metadata.
     os_errno: int | None = None
+    sidecar: Sidecar | None = None  # the XMP sidecar read with the file
+
+
+@dataclass(slots=True)
+class Sidecar:
+    """An XMP sidecar as it was read: its name beside the file, its size and mtime."""
+
+    name: str
+    size: int
+    mtime: float
 
 
 # The extractor of a row whose file crashed the metadata reader. Such a row is read
@@ -48,6 +58,8 @@ class FileJob:
     mtime: float
     uid: int
     file_id: int | None  # the catalogue row to update, None for a new file
+    sidecar_path: bytes | None = None  # its XMP sidecar (scan.sidecars)
+    sidecar_name: str | None = None  # the sidecar's name as the catalogue shows it
 
 
 @lru_cache(maxsize=256)
@@ -66,8 +78,14 @@ def read_file(
     size: int,
     mtime: float,
     uid: int,
+    sidecar_path: bytes | None = None,
+    sidecar_name: str | None = None,
 ) -> FileRecord:
-    """Never raises for a bad file: unreadable or vanished files come back with an error."""
+    """Never raises for a bad file: unreadable or vanished files come back with an error.
+
+    The XMP sidecar at `sidecar_path`, if any, is read after the file and its keywords,
+    title, description and rating win over the file's own (media.descriptive).
+    """
     # The media readers load Pillow, libheif and libvlc: imported on the first file read,
     # so a scan (or a command) that reads no file never loads them.
     from luna_desktop.media.extract import extract
@@ -83,13 +101,48 @@ def read_file(
     except OSError as exc:
         record.info.add_error(f"could not read the file: {exc.strerror or exc}")
         record.os_errno = exc.errno or 0
+        return record
+    if sidecar_path is not None:
+        record.sidecar = _read_sidecar(sidecar_path, sidecar_name or "", record.info)
     return record
+
+
+# Real sidecars are a few KiB; a .xmp far larger than this is not one worth reading.
+_MAX_SIDECAR = 4 * 1024 * 1024
+
+
+def _read_sidecar(path: bytes, name: str, info: MediaInfo) -> Sidecar | None:
+    from luna_desktop.media.xmp import apply_sidecar_xmp
+
+    try:
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            packet = fh.read(_MAX_SIDECAR + 1)
+    except OSError as exc:
+        # The image itself was read: say what is missing, keep the rest.
+        info.add_error(f"could not read its XMP sidecar {name}: {exc.strerror or exc}")
+        return None
+    if len(packet) > _MAX_SIDECAR:
+        info.add_error(f"its XMP sidecar {name} is too large to be one ({st.st_size:,} bytes)")
+    elif packet.strip(b"\x00 \t\r\n"):
+        apply_sidecar_xmp(packet, info)
+    return Sidecar(name, st.st_size, st.st_mtime)
 
 
 def read_files(jobs: list[FileJob]) -> list[FileRecord]:
     """A batch of files: one task per batch keeps the cost of handing work to a pool low."""
     return [
-        read_file(j.abs_path, j.folder, j.filename, j.raw_path, j.size, j.mtime, j.uid)
+        read_file(
+            j.abs_path,
+            j.folder,
+            j.filename,
+            j.raw_path,
+            j.size,
+            j.mtime,
+            j.uid,
+            j.sidecar_path,
+            j.sidecar_name,
+        )
         for j in jobs
     ]
 

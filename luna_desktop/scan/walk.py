@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from luna_desktop.catalog.paths import to_text
 
 from .ignore import IgnoreRules
+from .sidecars import pair_sidecars
 
 
 @dataclass(slots=True)
@@ -39,6 +40,9 @@ class FolderListing:
     unexamined: set[bytes] = field(default_factory=set)  # names of the problems' entries
     skipped_links: int = 0
     ignored: int = 0
+    # XMP sidecars paired with their images (scan.sidecars), by the image's name; a
+    # paired sidecar is not in `files`.
+    sidecars: dict[bytes, FoundFile] = field(default_factory=dict)
 
 
 def walk_drive(
@@ -96,6 +100,7 @@ def walk_drive(
                 )
             # Sockets, FIFOs and devices are not files a curator can work with; opening
             # a FIFO would even block the scan.
+        listing.sidecars = pair_sidecars(listing.files)
         yield listing
         stack.extend(reversed(subfolders))
 

@@ -99,6 +99,9 @@ def file_fields(record: FileRecord) -> dict:
         "extractor": info.extractor or None,
         "error": info.error,
         "scan_notes": "\n".join(info.notes) or None,
+        "sidecar": record.sidecar.name if record.sidecar else None,
+        "sidecar_size": record.sidecar.size if record.sidecar else None,
+        "sidecar_mtime": record.sidecar.mtime if record.sidecar else None,
         "scanned_at": utcnow(),
         "present": True,
         "missing_since": None,
@@ -129,6 +132,9 @@ SCANNED_COLUMNS = (
     "extractor",
     "error",
     "scan_notes",
+    "sidecar",
+    "sidecar_size",
+    "sidecar_mtime",
     "scanned_at",
 )
 # Every key of file_fields.
@@ -180,11 +186,14 @@ class CatalogWriter:
         self._rows: list[tuple[FileRecord, int | None]] = []
         self._present_again: list[int] = []
         self._missing: list[int] = []
+        self._forgotten: list[int] = []
         self._tag_ids: dict[str, int] = {}
 
     @property
     def pending(self) -> int:
-        return len(self._rows) + len(self._present_again) + len(self._missing)
+        return (
+            len(self._rows) + len(self._present_again) + len(self._missing) + len(self._forgotten)
+        )
 
     def add_new(self, record: FileRecord) -> None:
         self._rows.append((record, None))
@@ -196,6 +205,11 @@ class CatalogWriter:
 
     def mark_present(self, file_id: int) -> None:
         self._present_again.append(file_id)
+        self._maybe_flush()
+
+    def forget(self, file_ids: list[int]) -> None:
+        """Delete rows that are no files of their own any more (absorbed sidecars)."""
+        self._forgotten.extend(file_ids)
         self._maybe_flush()
 
     def mark_missing(self, file_ids: list[int]) -> None:
@@ -241,6 +255,7 @@ class CatalogWriter:
         self._rows.clear()
         self._present_again.clear()
         self._missing.clear()
+        self._forgotten.clear()
         if self.on_refused is not None:
             for record, file_id, reason in refused:
                 self.on_refused(record, file_id, reason)
@@ -305,6 +320,8 @@ class CatalogWriter:
 
     def _write_marks(self) -> None:
         con = DB.connection()
+        if self._forgotten:
+            con.executemany(f'DELETE FROM "{_TABLE}" WHERE id = ?', [(i,) for i in self._forgotten])
         if self._present_again:
             con.executemany(
                 f'UPDATE "{_TABLE}" SET present = 1, missing_since = NULL WHERE id = ?',

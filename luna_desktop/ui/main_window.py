@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
             "lat": entry.lat,
             "lng": entry.lng,
             "display_path": entry.display_path,
+            "sidecar": entry.sidecar,
             "duration": entry.duration,
             "error": entry.error,
             "notes": entry.scan_notes,

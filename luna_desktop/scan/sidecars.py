@@ -1,0 +1,75 @@
+"""XMP sidecars: the `.xmp` file beside an image that holds what a curator's program wrote.
+
+Lightroom writes `IMG_1234.xmp` beside `IMG_1234.CR2` (the raw file itself is never
+changed); darktable writes `IMG_1234.CR2.xmp`. Either way the sidecar's keywords, title,
+description and rating belong to the image, so the sidecar is not a file to review of
+its own: the scan pairs it with its image, reads it with the image, and records it in
+the image's row (name, size, mtime), so a rescan reads the image again when only the
+sidecar changed. A `.xmp` with no image beside it is catalogued as an ordinary file.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .walk import FoundFile
+
+# Raw formats first: Lightroom writes sidecars for raw files and embeds XMP in JPEGs,
+# so IMG_1234.xmp beside both IMG_1234.CR2 and IMG_1234.JPG is the CR2's.
+_RAW_EXTENSIONS = {
+    b".3fr", b".arw", b".cr2", b".cr3", b".crw", b".dcr", b".dng", b".erf", b".iiq",
+    b".k25", b".kdc", b".mef", b".mos", b".mrw", b".nef", b".nrw", b".orf", b".pef",
+    b".raf", b".raw", b".rw2", b".rwl", b".sr2", b".srf", b".srw", b".x3f",
+}  # fmt: skip
+_IMAGE_EXTENSIONS = {
+    b".jpg", b".jpeg", b".tif", b".tiff", b".png", b".heic", b".heif", b".avif",
+    b".webp", b".gif", b".psd", b".jxl",
+}  # fmt: skip
+_SIDECAR_EXTENSION = b".xmp"
+
+
+def is_sidecar_name(name: bytes) -> bool:
+    return name.lower().endswith(_SIDECAR_EXTENSION) and len(name) > len(_SIDECAR_EXTENSION)
+
+
+def pair_sidecars(files: list[FoundFile]) -> dict[bytes, FoundFile]:
+    """The sidecar of each image that has one, by the image's name; the paired sidecars
+    are taken out of `files`, so they are not catalogued as files of their own."""
+    sidecars = [f for f in files if is_sidecar_name(f.name)]
+    if not sidecars:
+        return {}
+    others = [f for f in files if not is_sidecar_name(f.name)]
+    by_name = {f.name: f for f in others}
+    by_stem: dict[bytes, list[FoundFile]] = {}
+    for f in others:
+        stem, ext = os.path.splitext(f.name)
+        if ext:
+            by_stem.setdefault(stem, []).append(f)
+    paired: dict[bytes, FoundFile] = {}
+    # darktable's IMG_1234.CR2.xmp names its image exactly: those pairs come first.
+    for sidecar in sidecars:
+        image = by_name.get(sidecar.name[: -len(_SIDECAR_EXTENSION)])
+        if image is not None and image.name not in paired:
+            paired[image.name] = sidecar
+    taken = {id(s) for s in paired.values()}
+    for sidecar in sidecars:
+        if id(sidecar) in taken:
+            continue
+        candidates = [
+            f for f in by_stem.get(sidecar.name[: -len(_SIDECAR_EXTENSION)], [])
+            if f.name not in paired
+        ]  # fmt: skip
+        if candidates:
+            image = min(candidates, key=_preference)
+            paired[image.name] = sidecar
+            taken.add(id(sidecar))
+    files[:] = [f for f in files if not is_sidecar_name(f.name) or id(f) not in taken]
+    return paired
+
+
+def _preference(found: FoundFile) -> tuple[int, bytes]:
+    ext = os.path.splitext(found.name)[1].lower()
+    rank = 0 if ext in _RAW_EXTENSIONS else 1 if ext in _IMAGE_EXTENSIONS else 2
+    return rank, found.name

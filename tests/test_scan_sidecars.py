@@ -1,0 +1,172 @@
+"""XMP sidecars: read with their image, recorded in its row, followed by rescans."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from luna_desktop.catalog.formatting import fact_values
+from luna_desktop.catalog.models import FileEntry
+from luna_desktop.catalog.status import Status
+from luna_desktop.scan.sidecars import pair_sidecars
+from luna_desktop.scan.walk import FoundFile
+from tests.media_factory import make_jpeg
+from tests.scanning import row, run_scan
+
+
+def _sidecar(path: Path, keywords: list[str], title: str = "", rating: int | None = None):
+    """An XMP sidecar as Lightroom writes one."""
+    items = "".join(f"<rdf:li>{k}</rdf:li>" for k in keywords)
+    title_xml = (
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>'
+        if title
+        else ""
+    )
+    rating_attr = f' xmp:Rating="{rating}"' if rating is not None else ""
+    path.write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        f' xmlns:xmp="http://ns.adobe.com/xap/1.0/"{rating_attr}>'
+        f"<dc:subject><rdf:Bag>{items}</rdf:Bag></dc:subject>{title_xml}"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _exiftool(path: Path) -> dict:
+    exiftool = shutil.which("exiftool")
+    assert exiftool, "exiftool is needed (Debian: libimage-exiftool-perl)"
+    out = subprocess.run([exiftool, "-j", "-n", str(path)], capture_output=True, check=True)
+    return json.loads(out.stdout)[0]
+
+
+def _names(files: list[FoundFile]) -> list[bytes]:
+    return [f.name for f in files]
+
+
+def _found(*names: str) -> list[FoundFile]:
+    return [FoundFile(n.encode(), n, True, 1, 0.0, 0, i) for i, n in enumerate(names)]
+
+
+# --- pairing ----------------------------------------------------------------------------
+
+
+def test_darktable_and_lightroom_names_pair_with_their_image():
+    files = _found("IMG_1.CR2", "IMG_1.CR2.xmp", "IMG_2.NEF", "IMG_2.xmp", "notes.txt")
+    paired = pair_sidecars(files)
+    assert {k: v.name for k, v in paired.items()} == {
+        b"IMG_1.CR2": b"IMG_1.CR2.xmp",
+        b"IMG_2.NEF": b"IMG_2.xmp",
+    }
+    assert _names(files) == [b"IMG_1.CR2", b"IMG_2.NEF", b"notes.txt"]
+
+
+def test_lightroom_sidecar_belongs_to_the_raw_file_beside_a_jpeg():
+    files = _found("IMG_3.JPG", "IMG_3.CR2", "IMG_3.xmp")
+    assert {k: v.name for k, v in pair_sidecars(files).items()} == {b"IMG_3.CR2": b"IMG_3.xmp"}
+
+
+def test_a_sidecar_without_its_image_stays_a_file():
+    files = _found("lonely.xmp", "other.jpg")
+    assert pair_sidecars(files) == {}
+    assert _names(files) == [b"lonely.xmp", b"other.jpg"]
+
+
+# --- scanning ---------------------------------------------------------------------------
+
+
+def _tags(entry: FileEntry) -> list[str]:
+    from luna_desktop.catalog.models import FileTag, Tag
+
+    query = (
+        Tag.select(Tag.name)
+        .join(FileTag)
+        .where((FileTag.file == entry.id) & (FileTag.source == "keyword"))
+    )
+    return sorted(t.name for t in query)
+
+
+@pytest.fixture
+def roll(tmp_path):
+    root = tmp_path / "Card"
+    image = make_jpeg(root / "Roll" / "IMG_1.jpg", keywords=["embedded"])
+    sidecar = _sidecar(root / "Roll" / "IMG_1.xmp", ["Smith, John", "harbour"], "Quay", 4)
+    return root, image, sidecar
+
+
+def test_sidecar_is_read_with_its_image_and_not_catalogued_alone(catalog, roll):
+    root, _image, sidecar = roll
+    progress = run_scan(root)
+    assert progress.counts.added == 1
+    entry = row("Roll", "IMG_1.jpg")
+    truth = _exiftool(sidecar)
+    assert _tags(entry) == sorted(truth["Subject"]) == ["Smith, John", "harbour"]
+    assert entry.extra["title"] == truth["Title"] == "Quay"
+    assert entry.extra["rating"] == truth["Rating"] == 4
+    assert entry.extra["iptc"]["keywords"] == ["embedded"]  # what lost is kept
+    stat = sidecar.stat()
+    assert (entry.sidecar, entry.sidecar_size, entry.sidecar_mtime) == (
+        "IMG_1.xmp",
+        stat.st_size,
+        stat.st_mtime,
+    )
+    assert FileEntry.select().where(FileEntry.filename == "IMG_1.xmp").count() == 0
+    assert (
+        "+ sidecar IMG_1.xmp"
+        in fact_values({"display_path": "Roll/IMG_1.jpg", "sidecar": "IMG_1.xmp"})["path"]
+    )
+
+
+def test_rescan_follows_a_changed_sidecar(catalog, roll):
+    root, _image, sidecar = roll
+    run_scan(root)
+    assert run_scan(root).counts.unchanged == 1  # nothing changed: nothing read
+    _sidecar(sidecar, ["lighthouse"])
+    os.utime(sidecar, (1_700_000_000, 1_700_000_000))
+    progress = run_scan(root)
+    assert progress.counts.changed == 1
+    entry = row("Roll", "IMG_1.jpg")
+    assert _tags(entry) == ["lighthouse"]
+    assert entry.sidecar_mtime == 1_700_000_000
+    sidecar.unlink()  # gone: the image's own keywords are back
+    assert run_scan(root).counts.changed == 1
+    entry = row("Roll", "IMG_1.jpg")
+    assert (_tags(entry), entry.sidecar) == (["embedded"], None)
+    assert entry.present
+
+
+def test_a_sidecar_catalogued_alone_before_is_absorbed_unless_curated(catalog, tmp_path):
+    root = tmp_path / "Card"
+    root.mkdir()
+    _sidecar(root / "A.xmp", ["kept"])
+    _sidecar(root / "B.xmp", ["curated"])
+    run_scan(root)  # no images yet: both are files of their own
+    assert FileEntry.select().where(FileEntry.filename.endswith(".xmp")).count() == 2
+    FileEntry.update(status=int(Status.KEEP_OFFLINE), notes="check").where(
+        FileEntry.filename == "B.xmp"
+    ).execute()
+    make_jpeg(root / "A.jpg")
+    make_jpeg(root / "B.jpg", color=(9, 9, 9))
+    progress = run_scan(root)
+    assert progress.counts.missing == 0  # absorbed is not gone
+    names = {e.filename: e for e in FileEntry.select()}
+    assert "A.xmp" not in names  # untouched: now part of A.jpg
+    assert names["B.xmp"].notes == "check" and names["B.xmp"].present  # a curator's work stays
+    assert (names["A.jpg"].sidecar, names["B.jpg"].sidecar) == ("A.xmp", "B.xmp")
+
+
+def test_an_unreadable_sidecar_is_said_and_the_image_kept(catalog, roll):
+    root, _image, sidecar = roll
+    sidecar.write_text("<x:xmpmeta><rdf:RDF>broken")
+    run_scan(root)
+    entry = row("Roll", "IMG_1.jpg")
+    assert "unreadable XMP sidecar" in entry.error
+    assert _tags(entry) == ["embedded"]
+    assert entry.width == 64
