@@ -137,7 +137,7 @@ def _riff(form: bytes) -> bytes:
         (_matroska(b"matroska", 1, 2), "a.mkv", ("video", "video/x-matroska")),
         (_matroska(b"matroska", 2), "a.mkv", ("audio", "audio/x-matroska")),
         (_matroska(b"matroska", 17), "a.mkv", ("video", "application/x-matroska")),
-        (_ts(188), "a.ts", ("video", "video/m2ts")),
+        (_ts(188), "a.ts", ("video", "video/mpeg")),  # exiftool's M2T
         (_ts(192), "00001.MTS", ("video", "video/m2ts")),
         (_ts(192, packets=1), "00001.m2ts", ("video", "video/m2ts")),
         (b"\x00\x00\x01\xba\x44" + bytes(10), "a.mpg", ("video", "video/mpeg")),
@@ -222,8 +222,8 @@ def test_non_utf8_names_with_backslash_escapes():
 
 def test_transport_stream_needs_more_than_one_sync_byte_without_a_ts_name():
     one_packet = _ts(188, packets=1)
-    assert sniff(one_packet, "clip.ts") == ("video", "video/m2ts")
-    assert sniff(one_packet, "clip.bin")[1] != "video/m2ts"
+    assert sniff(one_packet, "clip.ts") == ("video", "video/mpeg")
+    assert sniff(one_packet, "clip.bin")[1] is None
 
 
 def test_truncated_signatures_do_not_raise():

@@ -3,8 +3,9 @@
 libvlc does not expose a container's creation date or location, reports no size for some
 streams and a short duration for some AVI files. These readers take just the structures
 that carry those values (MP4/QuickTime `moov` via `mp4`, Matroska `Info`/`Tracks`, AVI
-`hdrl`, MPEG-TS via `mpegts`), seek past media data and never read a whole file. The
-values are what exiftool reports, which is what the corpus truth was made with.
+`hdrl`, MPEG-TS via `mpegts`, MPEG program streams via `mpegps`), seek past media data
+and never read a whole file. The values are what exiftool reports, which is what the
+corpus truth was made with.
 
 Each reader also tells a file cut short (an entry in `problems`) from a whole one with
 bytes after the end of its video (an entry in `notes`, worded by `bytes_after_end`).
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import BinaryIO
 
-from luna_desktop.media import mp4, mpegts
+from luna_desktop.media import mp4, mpegps, mpegts
 from luna_desktop.media.container_info import (
     MAX_HEADER,
     ContainerInfo,
@@ -47,6 +48,10 @@ def read_container(path: bytes | str) -> ContainerInfo | None:
             info, reader = ContainerInfo("avi"), _read_avi
         elif mpegts.packet_layout(head):
             info, reader = ContainerInfo("m2ts"), mpegts.read_m2ts
+        elif mpegps.is_program_stream(head):
+            info, reader = ContainerInfo("mpegps"), mpegps.read_ps
+        elif mpegps.is_video_stream(head):
+            info, reader = ContainerInfo("mpegv"), mpegps.read_video_stream
         else:
             return None
         try:

@@ -1,9 +1,10 @@
 """MP4, QuickTime and 3GP (ISO base media file format): what the `moov` box states.
 
 The top-level boxes are walked by their headers only, seeking past `mdat`; only `moov`
-is read. That walk also tells a file cut short (a media box that runs past the end, or
-sample tables that point past the last whole box) from one that merely has bytes after
-its last box (a trailer, padding): the first is an error, the second a note.
+and an XMP `uuid` box are read. That walk also tells a file cut short (a media box that
+runs past the end, or sample tables that point past the last whole box) from one that
+merely has bytes after its last box (a trailer, padding): the first is an error, the
+second a note.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ FIRST_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"
 # look like a box header) costs nothing of the video.
 _MEDIA_BOXES = {b"moov", b"mdat", b"moof"}
 _EPOCH_1904 = datetime(1904, 1, 1, tzinfo=UTC)
+# Adobe's XMP box: a top-level 'uuid' box with this UUID holds the raw packet.
+XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 
 
 def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
@@ -69,10 +72,10 @@ def read_mp4(f: BinaryIO, size: int, info: ContainerInfo) -> None:
     pos, moov, overrun = 0, None, None
     while pos + 8 <= size:
         f.seek(pos)
-        header = f.read(16)
+        header = f.read(32)  # size, type, 64-bit size and a uuid box's UUID
         box_size, kind = struct.unpack_from(">I4s", header)
         header_len = 8
-        if box_size == 1 and len(header) == 16:
+        if box_size == 1 and len(header) >= 16:
             box_size, header_len = struct.unpack_from(">Q", header, 8)[0], 16
         elif box_size == 0 and _is_box_type(kind):
             box_size = size - pos  # "to the end of the file"
@@ -81,6 +84,10 @@ def read_mp4(f: BinaryIO, size: int, info: ContainerInfo) -> None:
         if kind == b"moov" and moov is None:
             f.seek(pos + header_len)
             moov = f.read(min(box_size - header_len, MAX_HEADER))
+        elif kind == b"uuid" and header[header_len : header_len + 16] == XMP_UUID:
+            f.seek(pos + header_len + 16)
+            length = min(box_size - header_len - 16, MAX_HEADER)
+            info.xmp = info.xmp or (f.read(length) if length > 0 else None)
         if pos + box_size > size:
             overrun = kind
             break
@@ -148,21 +155,27 @@ def _trak(data: bytes, s: int, e: int, info: ContainerInfo) -> int:
     tkhd = _child(data, s, e, b"tkhd")
     if tkhd:
         at = tkhd[0] + 4 + (32 if data[tkhd[0]] == 1 else 20) + 16
-        a, b = struct.unpack_from(">2i", data, at)  # matrix: rotation is atan2(b, a)
+        a, b, _, c, d = struct.unpack_from(">5i", data, at)  # the matrix's a b u c d
         width, height = struct.unpack_from(">II", data, at + 36)
+        # tkhd gives the size before the matrix turns the picture: the stored size.
         info.width, info.height = (width >> 16) or None, (height >> 16) or None
-        rotation = round(math.degrees(math.atan2(b, a))) % 360
-        if rotation in (90, 180, 270):
-            info.rotation = rotation
+        rotation = round(math.degrees(math.atan2(b, a))) % 360  # as exiftool computes it
+        info.rotation = rotation or None
+        orientation = _MATRIX_ORIENTATION.get((_sign(a), _sign(b), _sign(c), _sign(d)))
+        info.orientation = orientation if orientation != 1 else None  # 1: as stored
     if not stbl:
         return last_chunk
     stsd = _child(data, *stbl, b"stsd")
     if stsd and struct.unpack_from(">I", data, stsd[0] + 4)[0]:
         entry = stsd[0] + 8
         info.codec = codec_name(data[entry + 4 : entry + 8])
+        coded = struct.unpack_from(">HH", data, entry + 32)
         if info.width is None:  # tkhd said 0: take the coded size from the sample entry
-            width, height = struct.unpack_from(">HH", data, entry + 32)
-            info.width, info.height = width or None, height or None
+            info.width, info.height = coded[0] or None, coded[1] or None
+        elif info.orientation in _QUARTER_TURNS and coded == (info.height, info.width):
+            # A writer that put the displayed (turned) size in tkhd: the stored size is
+            # the sample entry's, and the matrix still says how to turn it.
+            info.width, info.height = coded
     stts, mdhd = _child(data, *stbl, b"stts"), _child(data, s, e, b"mdia", b"mdhd")
     if stts and mdhd:
         count = struct.unpack_from(">I", data, stts[0] + 4)[0]
@@ -175,6 +188,20 @@ def _trak(data: bytes, s: int, e: int, info: ContainerInfo) -> int:
         if frames and ticks:
             info.frame_rate = frames * scale / ticks
     return last_chunk
+
+
+# The signs of a track matrix's a, b, c and d (x' = a·x + c·y, y' = b·x + d·y, y down)
+# as the EXIF orientation that displays the stored picture the same way. A matrix with
+# any other shape (a skew, 45°) has none.
+_MATRIX_ORIENTATION = {
+    (1, 0, 0, 1): 1, (-1, 0, 0, 1): 2, (-1, 0, 0, -1): 3, (1, 0, 0, -1): 4,
+    (0, 1, 1, 0): 5, (0, 1, -1, 0): 6, (0, -1, -1, 0): 7, (0, -1, 1, 0): 8,
+}  # fmt: skip
+_QUARTER_TURNS = {5, 6, 7, 8}
+
+
+def _sign(value: int) -> int:
+    return (value > 0) - (value < 0)
 
 
 def _last_chunk(data: bytes, stbl: tuple[int, int]) -> int:
@@ -190,7 +217,8 @@ def _last_chunk(data: bytes, stbl: tuple[int, int]) -> int:
 
 # QuickTime user-data atoms and Apple metadata keys that carry a date, place or camera.
 _DATE_KEYS = {"com.apple.quicktime.creationdate": 0, "©day": 1}
-_PLACE_KEYS = {"com.apple.quicktime.location.ISO6709", "©xyz"}
+# Apple's key and ©xyz carry the ISO 6709 text; 3GPP's binary 'loci' (rank 2) is coarser.
+_PLACE_KEYS = {"com.apple.quicktime.location.ISO6709": 0, "©xyz": 1}
 _MAKE_KEYS = {"com.apple.quicktime.make", "©mak"}
 _MODEL_KEYS = {"com.apple.quicktime.model", "©mod"}
 
@@ -200,9 +228,12 @@ def _note_text(name: str, text: str, info: ContainerInfo) -> None:
     if not text:
         return
     if name in _DATE_KEYS:
+        # an all-zero date ("0000-00-00T00:00:00Z") is a placeholder: iso_date refuses it
         info.offer_date(iso_date(text), text, _DATE_KEYS[name])
-    elif name in _PLACE_KEYS and info.lat is None:
-        parse_iso6709(text, info)
+    elif name in _PLACE_KEYS:
+        place = parse_iso6709(text)
+        if place:
+            info.offer_place(*place, rank=_PLACE_KEYS[name])
     elif name in _MAKE_KEYS:
         info.make = info.make or text
     elif name in _MODEL_KEYS:
@@ -213,11 +244,32 @@ def _udta(data: bytes, s: int, e: int, info: ContainerInfo) -> None:
     for kind, bs, be in _boxes(data, s, e):
         if kind == b"meta":
             _meta(data, bs, be, info)
+        elif kind == b"XMP_":  # QuickTime's XMP: the raw packet, as Adobe writes it in MOV
+            info.xmp = info.xmp or data[bs:be]
+        elif kind == b"loci":
+            _loci(data[bs:be], info)
         elif kind[:1] == b"\xa9" and be - bs > 4:
             # QuickTime text atom: 16-bit length, 16-bit language, text
             length = struct.unpack_from(">H", data, bs)[0]
             text = data[bs + 4 : min(bs + 4 + length, be)]
             _note_text(kind.decode("latin-1"), text.decode("utf-8", "replace"), info)
+
+
+def _loci(box: bytes, info: ContainerInfo) -> None:
+    """3GPP LocationInformation (TS 26.244): version and flags, language, a name ending
+    in NUL (UTF-8, or UTF-16 with a BOM ending in two), role, then longitude, latitude
+    and altitude as signed 16.16 fixed point."""
+    if box[6:8] == b"\xfe\xff":
+        end = next((i for i in range(8, len(box) - 1, 2) if box[i : i + 2] == b"\0\0"), None)
+        at = None if end is None else end + 2
+    else:
+        end = box.find(b"\0", 6)
+        at = None if end < 0 else end + 1
+    if at is None or len(box) < at + 13:
+        return
+    lng, lat, alt = (v / 65536 for v in struct.unpack_from(">3i", box, at + 1))
+    # exiftool prints these with five decimals; 1/65536° is already ~1.7 m
+    info.offer_place(lat, lng, round(alt, 2), rank=2, digits=5)
 
 
 def _meta(data: bytes, s: int, e: int, info: ContainerInfo) -> None:

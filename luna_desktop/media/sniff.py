@@ -182,8 +182,11 @@ def _sniff_mime(head: bytes, ext: str) -> str | None:
     mime = _signature(head, ext)
     if mime:
         return mime
-    if _is_transport_stream(head, ext):
-        return "video/m2ts"
+    packet = _transport_packet(head, ext)
+    if packet:
+        # exiftool names a stream of plain 188-byte packets M2T, video/mpeg, and keeps
+        # video/m2ts for 192-byte packets that carry a timecode (AVCHD .mts, Blu-ray)
+        return "video/m2ts" if packet == 192 else "video/mpeg"
     if head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"):
         # QuickTime from before ftyp existed.
         return "video/mp4" if ext in ("mp4", "m4v") else "video/quicktime"
@@ -358,16 +361,17 @@ def _matroska_track_types(head: bytes) -> set[int]:
     return types
 
 
-def _is_transport_stream(head: bytes, ext: str) -> bool:
-    """MPEG-TS: a 0x47 sync byte every 188 bytes (or 192 with a 4-byte timestamp)."""
+def _transport_packet(head: bytes, ext: str) -> int | None:
+    """MPEG-TS: a 0x47 sync byte every 188 bytes (or 192 with a 4-byte timestamp); the
+    packet size, or None if it is not one."""
     for stride, first in ((188, 0), (192, 4)):
         positions = range(first, len(head), stride)[:16]
         if not positions or any(head[p] != 0x47 for p in positions):
             continue
         # A single packet proves little; accept it only when the name agrees.
         if len(positions) >= 3 or ext in ("ts", "mts", "m2ts", "m2t"):
-            return True
-    return False
+            return stride
+    return None
 
 
 def _is_mp3_frame(head: bytes) -> bool:

@@ -24,8 +24,8 @@ from luna_desktop.media.vlc_runtime import (
     media_tracks,
     parsed_event,
 )
+from luna_desktop.media.xmp import apply_xmp
 
-_ORIENTATION = {90: 6, 180: 3, 270: 8}  # degrees clockwise -> EXIF orientation
 _PARSED_DONE, _PARSED_TIMEOUT = 4, 3  # libvlc_media_parsed_status_t
 
 # libvlc preparses one media at a time per instance, so a parse may wait behind others
@@ -86,7 +86,12 @@ def _read_video(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
     video = next((t for t in tracks if t.kind == "video"), None)
     if not tracks and not (container and container.streams):
         problems.append("no audio or video stream found (not a video, or corrupt)")
-    elif not problems and info.duration is None and (video or info.width):
+    elif (
+        not problems
+        and info.duration is None
+        and (video or info.width)
+        and not (container and container.duration_unstated)
+    ):
         problems.append("duration unknown (truncated or corrupt file?)")
     for problem in problems:
         info.add_error(problem)
@@ -122,9 +127,14 @@ def _merge(
             info.extra["gps_altitude"] = c.altitude
     info.camera_make = info.camera_make or c.make
     info.camera_model = info.camera_model or c.model
+    # width and height stay the stored size; the orientation says how to turn it
+    info.orientation = c.orientation
     if c.rotation:
-        info.orientation = _ORIENTATION[c.rotation]
         info.extra["rotation"] = c.rotation
+    if c.xmp:
+        # keywords, title and description; its date and place only where the container
+        # stated none (take_date and set_position keep the first value they are given)
+        apply_xmp(c.xmp, info)
 
 
 class _ParseError(Exception):
