@@ -24,6 +24,10 @@ class ContainerInfo:
     height: int | None = None
     frame_rate: float | None = None
     codec: str | None = None
+    # The first audio track's codec, named as libvlc names it ("mp4a", "mpga", "a52"…);
+    # has_audio is False when the container declares no audio at all.
+    audio_codec: str | None = None
+    has_audio: bool | None = None
     orientation: int | None = None  # EXIF-style (6: turn 90° clockwise to display)
     rotation: int | None = None  # exiftool's Composite:Rotation, degrees clockwise
     created: str | None = None  # ISO 8601

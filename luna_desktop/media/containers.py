@@ -65,6 +65,16 @@ def read_container(path: bytes | str) -> ContainerInfo | None:
 
 _EPOCH_2001 = datetime(2001, 1, 1, tzinfo=UTC)
 _SEGMENT, _INFO, _TRACKS, _CLUSTER = 0x18538067, 0x1549A966, 0x1654AE6B, 0x1F43B675
+# Audio CodecIDs (before any "/" variant), named as libvlc names them.
+_MKV_AUDIO = {
+    "A_AAC": "mp4a", "A_MPEG": "mpga", "A_AC3": "a52", "A_EAC3": "eac3", "A_DTS": "dts",
+    "A_VORBIS": "vorb", "A_OPUS": "opus", "A_FLAC": "flac", "A_PCM": "araw",
+}  # fmt: skip
+# AVI WAVEFORMATEX format tags, likewise.
+_WAVE_FORMATS = {
+    0x0001: "araw", 0x0002: "ms\x00\x02", 0x0011: "ms\x00\x11", 0x0050: "mpga",
+    0x0055: "mpga", 0x00FF: "mp4a", 0x2000: "a52", 0x2001: "dts",
+}  # fmt: skip
 _MKV_CODECS = {
     "V_MPEG4/ISO/AVC": "h264", "V_MPEGH/ISO/HEVC": "hevc", "V_VP8": "vp80", "V_VP9": "vp90",
     "V_AV1": "av01", "V_MJPEG": "mjpg", "V_MPEG1": "mpgv", "V_MPEG2": "mpgv",
@@ -162,7 +172,12 @@ def _mkv_tracks(data: bytes, info: ContainerInfo) -> None:
             continue
         info.streams += 1
         fields = {i: (ts, te) for i, ts, te in _elements(data, s, e)}
-        if 0x83 not in fields or _uint(data, *fields[0x83]) != 1 or info.width is not None:
+        kind = _uint(data, *fields[0x83]) if 0x83 in fields else None
+        if kind == 2 and info.audio_codec is None and 0x86 in fields:  # the first audio track
+            codec_id = data[slice(*fields[0x86])].decode("ascii", "replace").strip("\0")
+            info.audio_codec = _MKV_AUDIO.get(codec_id.split("/")[0], codec_id.lower())
+        info.has_audio = info.audio_codec is not None
+        if kind != 1 or info.width is not None:
             continue  # not the first video track
         if 0x86 in fields:
             codec_id = data[slice(*fields[0x86])].decode("ascii", "replace").strip("\0")
@@ -247,7 +262,13 @@ def _avi_hdrl(data: bytes, info: ContainerInfo) -> None:
         elif kind == b"LISTstrl":
             info.streams += 1
             parts = {sub: (ss, se) for sub, ss, se in _chunks(data, s, e)}
-            if b"strh" not in parts or data[parts[b"strh"][0] : parts[b"strh"][0] + 4] != b"vids":
+            stream_type = (
+                data[parts[b"strh"][0] : parts[b"strh"][0] + 4] if b"strh" in parts else b""
+            )
+            if stream_type == b"auds" and info.audio_codec is None and b"strf" in parts:
+                (tag,) = struct.unpack_from("<H", data, parts[b"strf"][0])
+                info.audio_codec = _WAVE_FORMATS.get(tag, f"0x{tag:04x}")
+            if stream_type != b"vids":
                 continue
             strh = parts[b"strh"][0]
             scale, rate = struct.unpack_from("<II", data, strh + 20)
@@ -259,6 +280,7 @@ def _avi_hdrl(data: bytes, info: ContainerInfo) -> None:
                 if not info.width:
                     width, height = struct.unpack_from("<ii", data, strf + 4)
                     info.width, info.height = width, abs(height)
+    info.has_audio = info.audio_codec is not None
     # exiftool's figure: frames x the main header's frame period
     if usec_per_frame and total_frames:
         info.duration = total_frames * usec_per_frame / 1e6

@@ -107,6 +107,7 @@ def read_mp4(f: BinaryIO, size: int, info: ContainerInfo) -> None:
         if overrun != b"moov":
             raise
         return  # a moov cut short fails somewhere: that it is cut short is said above
+    info.has_audio = info.audio_codec is not None
     if pos < size and overrun not in _MEDIA_BOXES:
         if last_chunk >= pos:  # the sample tables point at data that is not all there
             info.problems.append("file is truncated: its media data runs past the end")
@@ -150,7 +151,12 @@ def _trak(data: bytes, s: int, e: int, info: ContainerInfo) -> int:
     stbl = _child(data, s, e, b"mdia", b"minf", b"stbl")
     last_chunk = _last_chunk(data, stbl) if stbl else 0
     hdlr = _child(data, s, e, b"mdia", b"hdlr")
-    if not hdlr or data[hdlr[0] + 8 : hdlr[0] + 12] != b"vide" or info.width is not None:
+    handler = data[hdlr[0] + 8 : hdlr[0] + 12] if hdlr else b""
+    if handler == b"soun" and info.audio_codec is None and stbl:
+        stsd = _child(data, *stbl, b"stsd")
+        if stsd and stsd[1] - stsd[0] >= 16:
+            info.audio_codec = codec_name(data[stsd[0] + 12 : stsd[0] + 16])
+    if handler != b"vide" or info.width is not None:
         return last_chunk  # only the first video track describes the video
     tkhd = _child(data, s, e, b"tkhd")
     if tkhd:

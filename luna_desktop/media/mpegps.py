@@ -55,6 +55,11 @@ def read_ps(f: BinaryIO, size: int, info: ContainerInfo) -> None:
         data += f.read(min(size, MAX_HEAD) - len(data))
         head = _Walk()
     info.streams = len(head.streams)
+    # MPEG audio streams are C0-DF; private stream 1 (BD) carries a DVD's AC-3 or LPCM.
+    audio = sorted(code for code in head.streams if 0xC0 <= code <= 0xDF or code == 0xBD)
+    info.has_audio = bool(audio)
+    if audio:
+        info.audio_codec = "mpga" if audio[0] != 0xBD else "a52"
     if len(data) >= size:
         tail = head  # the head already reached the end
         tail.end_problem(size, len(data), info)

@@ -31,6 +31,9 @@ MAX_TAIL = 512 << 10  # …and at most (exiftool has seen the last PCR 276 KB be
 PCR_HZ = 27_000_000
 PCR_WRAP = (1 << 33) * 300  # a 33-bit 90 kHz base times 300, plus a 9-bit extension
 _VIDEO_CODECS = {0x01: "mpgv", 0x02: "mpgv", 0x1B: "h264"}  # PMT stream types we parse
+# PMT audio stream types, named as libvlc names the codecs (AVCHD's AC-3 is 0x81).
+_AUDIO_CODECS = {0x03: "mpga", 0x04: "mpga", 0x0F: "mp4a", 0x11: "mp4a", 0x80: "lpcm"}
+_AUDIO_CODECS |= {0x81: "a52", 0x82: "dts", 0x83: "mlp", 0x84: "eac3", 0x87: "eac3"}
 _MDPM = bytes.fromhex("17ee8c60f84d11d98cd60800200c9a66") + b"MDPM"
 _START = re.compile(rb"\x00\x00[\x00\x01]")  # where the next NAL (or PES) begins
 _SPS = re.compile(rb"\x00\x00\x01[\x27\x47\x67]")  # start code + SPS NAL header
@@ -100,6 +103,9 @@ def _read_head(
             elif pid in pmt_pids and video_pid is None:
                 pmt_seen, (pcr_pid, streams) = True, _pmt(payload)
                 info.streams = max(info.streams, len(streams))
+                audio = [_AUDIO_CODECS[k] for _, k in streams if k in _AUDIO_CODECS]
+                info.has_audio = bool(audio)
+                info.audio_codec = audio[0] if audio else None
                 video = next(((p, k) for p, k in streams if k in _VIDEO_CODECS), None)
                 if video:
                     video_pid, info.codec = video[0], _VIDEO_CODECS[video[1]]

@@ -70,13 +70,15 @@ def _read_video(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
         return
 
     problems = list(container.problems) if container else []
-    duration_ms, tracks = None, []
-    try:
-        duration_ms, tracks = _parse_with_libvlc(path, timeout_ms)
-        parsed = True
-    except (_ParseError, VlcUnavailableError) as exc:
-        problems.append(str(exc))
-        parsed = False
+    duration_ms, tracks, parsed = None, [], False
+    # libvlc's preparser costs milliseconds a file (most of a scan's time on a drive of
+    # videos); it is asked only for what the container's header did not state.
+    if not states_everything(container):
+        try:
+            duration_ms, tracks = _parse_with_libvlc(path, timeout_ms)
+            parsed = True
+        except (_ParseError, VlcUnavailableError) as exc:
+            problems.append(str(exc))
 
     _merge(info, container, duration_ms, tracks)
     readers = (["libvlc"] if parsed else []) + ([container.format] if container else [])
@@ -119,6 +121,8 @@ def _merge(
     info.codec = (codec_name(video.codec) if video else None) or c.codec
     if audio and codec_name(audio.codec):
         info.extra["audio_codec"] = codec_name(audio.codec)
+    elif c.audio_codec:
+        info.extra["audio_codec"] = c.audio_codec
     if c.created:
         info.taken_at, info.taken_at_raw = c.created, c.created_raw
     if c.lat is not None and c.lng is not None:
@@ -135,6 +139,21 @@ def _merge(
         # keywords, title and description; its date and place only where the container
         # stated none (take_date and set_position keep the first value they are given)
         apply_xmp(c.xmp, info)
+
+
+def states_everything(c: ContainerInfo | None) -> bool:
+    """Whether a container's header gave all that libvlc would: duration, size, frame
+    rate, video codec and whether (and which) audio is there, with no problem found."""
+    return bool(
+        c
+        and not c.problems
+        and c.duration
+        and c.width
+        and c.height
+        and c.frame_rate
+        and c.codec
+        and c.has_audio is not None
+    )
 
 
 class _ParseError(Exception):
