@@ -22,7 +22,9 @@ from multiprocessing.connection import wait
 
 # What the fork server imports once, so each worker forked from it starts in
 # milliseconds with the readers and renderers already loaded.
-PRELOAD = ["luna_desktop.scan.reader", "luna_desktop.media.render"]
+# (The scan's reader imports the media readers only when it first reads a file, so a
+# command that reads none never loads them: they are named here on their own.)
+PRELOAD = ["luna_desktop.scan.reader", "luna_desktop.media.extract", "luna_desktop.media.render"]
 
 
 def worker_context() -> multiprocessing.context.BaseContext:

@@ -12,26 +12,24 @@ from tests.media_factory import make_jpeg
 from tests.scanning import row, run_scan
 
 
-def test_with_readers_in_processes_only_no_file_is_read_in_the_scanning_process(
-    catalog, tmp_path, monkeypatch
-):
+def test_no_file_is_read_in_the_scanning_process(catalog, tmp_path, monkeypatch):
     root = tmp_path / "d"
     for i in range(3):
         make_jpeg(root / f"{i}.jpg", color=(i, i, i))
     monkeypatch.setattr(read_pool, "read_files", read_files_recording_pid)
-    # Far below the files the CLI reads on threads before it starts processes.
-    result = run_scan(root, read_in_processes_only=True, process_after=256)
+    # Even a scan of three files reads them in worker processes.
+    result = run_scan(root)
     assert result.state == "completed" and result.counts.added == 3
     readers = {r.extra["reader_pid"] for r in FileEntry.select()}
     assert os.getpid() not in readers
 
 
-def test_without_it_a_small_scan_reads_on_threads(catalog, tmp_path, monkeypatch):
-    """The other side of the test above: what it forbids does happen by default."""
+def test_reading_on_threads_is_seen_by_that_check(catalog, tmp_path, monkeypatch):
+    """The other side of the test above: a scan told to read on threads does."""
     root = tmp_path / "d"
     make_jpeg(root / "a.jpg")
     monkeypatch.setattr(read_pool, "read_files", read_files_recording_pid)
-    run_scan(root)
+    run_scan(root, processes=False)
     assert FileEntry.get().extra["reader_pid"] == os.getpid()
 
 
@@ -58,7 +56,7 @@ def test_only_the_file_that_kills_its_worker_is_blamed(catalog, tmp_path, monkey
     root = tmp_path / "d"
     crashing = _drive_with_a_crashing_file(root, crash_at)
     monkeypatch.setattr(read_pool, "read_files", read_files_or_die)
-    result = run_scan(root, process_after=0, task_size=4, workers=2)
+    result = run_scan(root, task_size=4, workers=2)
     assert result.state == "completed"
     assert result.counts.added == 13 and result.counts.errors == 1
     crashed = row("", crashing)
@@ -71,7 +69,7 @@ def test_a_crashed_row_is_read_again_until_the_crash_is_gone(catalog, tmp_path, 
     root = tmp_path / "d"
     crashing = _drive_with_a_crashing_file(root, 1)
     monkeypatch.setattr(read_pool, "read_files", read_files_or_die)
-    options = dict(process_after=0, task_size=4, workers=2)
+    options = dict(task_size=4, workers=2)
     run_scan(root, **options)
     first = row("", crashing)
 

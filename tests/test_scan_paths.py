@@ -36,7 +36,7 @@ def test_worker_processes_give_exactly_the_rows_threads_give(
     assert threads_readers == {os.getpid()}
 
     open_catalog(tmp_path / "processes.sqlite3")
-    in_processes = run_scan(corpus, drive="Corpus", process_after=0, task_size=4, workers=2)
+    in_processes = run_scan(corpus, drive="Corpus", task_size=4, workers=2)
     processes_rows, processes_readers = _rows_and_readers()
     assert os.getpid() not in processes_readers
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import struct
+import sys
+from array import array
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
@@ -30,6 +32,7 @@ logging.getLogger("exifread").setLevel(logging.ERROR)
 
 _TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"IIRO", b"IIRS", b"MMOR", b"IIU\x00")
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_POINTERS = {_EXIF_IFD: "", _GPS_IFD: ""}  # IFD0's pointers to the other directories
 # The tags read from each directory, by number, with the name exifread gives them.
 _IFD0_TAGS = {
     0x010F: "Image Make",
@@ -183,12 +186,19 @@ def _read_ifd(
     if len(data) < 12 * count:
         raise ValueError("directory cut short")
     pointers: dict[int, Any] = {}
-    # All tag numbers in one call; only the few wanted entries are decoded further.
-    numbers = struct.unpack_from(order + "H10x" * count, data)
-    for i, tag in enumerate(numbers):
-        name = wanted.get(tag)
-        if name is None and not (tag in (_EXIF_IFD, _GPS_IFD) and wanted is _IFD0_TAGS):
+    # Every entry's tag number at once (the first 2 of each 12 bytes); each wanted tag is
+    # then looked up in C, and only those few entries are decoded.
+    numbers = array("H", data[: 12 * count])
+    if (order == "<") != (sys.byteorder == "little"):
+        numbers.byteswap()
+    numbers = numbers[::6]
+    lookups = _POINTERS | wanted if wanted is _IFD0_TAGS else wanted
+    for tag in lookups:
+        try:
+            i = numbers.index(tag)
+        except ValueError:
             continue
+        name = wanted.get(tag)
         kind, n = struct.unpack_from(order + "HI", data, 12 * i + 2)
         size = _TYPE_SIZES.get(kind)
         if size is None or n == 0:

@@ -13,9 +13,9 @@ corpus; where exiftool and a naive reading differ, the comments say why.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import BinaryIO
 
-import pillow_heif
 from PIL import Image
 
 from luna_desktop.media.exif import apply_exif, exif_from_bytes, exif_from_file
@@ -28,7 +28,6 @@ from luna_desktop.media.xmp import apply_xmp
 
 __all__ = ["read_image"]
 
-pillow_heif.register_heif_opener()
 _HEAD = 64 * 1024  # what the scan holds of each file anyway
 
 
@@ -65,6 +64,7 @@ def read_image(fh: BinaryIO, info: MediaInfo, head: bytes | None = None) -> None
 def _read_with_pillow(fh: BinaryIO, info: MediaInfo) -> None:
     """BMP, ICO, HEIF sequences…: Pillow reads the header only."""
     info.extractor = "pillow"
+    _register_heif()
     fh.seek(0)
     try:
         im = Image.open(fh)
@@ -93,6 +93,15 @@ def _read_with_pillow(fh: BinaryIO, info: MediaInfo) -> None:
     xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
     if xmp:
         apply_xmp(xmp, info)
+
+
+@cache
+def _register_heif() -> None:
+    # Only here: HEIF and AVIF are read from their boxes (heif_boxes), and loading
+    # libheif would cost every worker's start for the rare file that needs it.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
 
 
 def _fix_heif_orientation(im: Image.Image, info: MediaInfo) -> None:

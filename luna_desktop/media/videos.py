@@ -13,18 +13,15 @@ import stat
 import threading
 import urllib.parse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from luna_desktop.media import vlc_runtime
 from luna_desktop.media.container_info import ContainerInfo, codec_name
 from luna_desktop.media.containers import read_container
 from luna_desktop.media.info import MediaInfo
-from luna_desktop.media.vlc_runtime import (
-    Track,
-    VlcUnavailableError,
-    media_tracks,
-    parsed_event,
-)
 from luna_desktop.media.xmp import apply_xmp
+
+if TYPE_CHECKING:
+    from luna_desktop.media.vlc_runtime import Track
 
 _PARSED_DONE, _PARSED_TIMEOUT = 4, 3  # libvlc_media_parsed_status_t
 
@@ -74,6 +71,10 @@ def _read_video(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
     # libvlc's preparser costs milliseconds a file (most of a scan's time on a drive of
     # videos); it is asked only for what the container's header did not state.
     if not states_everything(container):
+        # Imported here: loading libvlc costs every worker's start, and most videos'
+        # containers state all it would say.
+        from luna_desktop.media.vlc_runtime import VlcUnavailableError
+
         try:
             duration_ms, tracks = _parse_with_libvlc(path, timeout_ms)
             parsed = True
@@ -171,6 +172,9 @@ def _mrl(path: bytes | str) -> str:
 def _parse_with_libvlc(path: bytes | str, timeout_ms: int) -> tuple[int | None, list[Track]]:
     """(duration in ms or None, streams) from libvlc's preparser; _ParseError if it failed."""
     global _inflight
+    from luna_desktop.media import vlc_runtime
+    from luna_desktop.media.vlc_runtime import media_tracks, parsed_event
+
     vlc = vlc_runtime.vlc
     media = vlc_runtime.get_instance().media_new_location(_mrl(path))
     if media is None:

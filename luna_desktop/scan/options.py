@@ -15,16 +15,14 @@ from .progress import ScanError
 class ScanOptions:
     ignore: list[str] = field(default_factory=list)
     full: bool = False  # read every file again, even when size and mtime are unchanged
-    # Reading metadata is mostly Python (exifread) and so bound by the GIL: a big scan
-    # reads in worker processes, one per core. The first files go to threads, so a small
-    # folder is done before a process pool would even have started.
+    # Reading metadata is mostly Python and so bound by the GIL: files are read in worker
+    # processes, one per core. None is read in the scanning process: a decoder that
+    # crashes takes down a worker, never the window or the command; and the scanning
+    # process, which walks the drive and writes the catalogue, keeps its core to itself
+    # (reading even a small scan's first files on its threads cost a big scan a tenth of
+    # its speed, in loading the media libraries and in contention for the GIL).
     workers: int = max(2, min(8, os.cpu_count() or 2))
-    processes: bool = True
-    process_after: int = 256  # files read on threads before the process pool is used
-    # Every file read in worker processes, none on threads of the scanning process: a
-    # decoder that crashes then takes down a worker, never the process running the scan
-    # (the window sets this; the CLI can afford its fast start on threads).
-    read_in_processes_only: bool = False
+    processes: bool = True  # False: read on threads (tests that replace the reader)
     task_size: int = 32  # files per task handed to a worker
     # Rows per write transaction, and per chunk of the work at the end of a walk: a
     # curator's save waits behind one batch, which must stay well under 100 ms (a
@@ -34,10 +32,6 @@ class ScanOptions:
     # "auto", "rotating" or "solid" (scan.disk_kind): a rotating disk is read by one
     # reader taking each folder's files in inode order, instead of `workers` at once.
     disk: str = AUTO
-
-    def __post_init__(self) -> None:
-        if self.read_in_processes_only and not self.processes:
-            raise ValueError("read_in_processes_only needs processes=True")
 
 
 class Cancel:

@@ -47,7 +47,7 @@ from .read_pool import ReadPool
 from .reader import FileJob, FileRecord
 from .relink import relink_in_chunks
 from .transactions import write_transaction
-from .walk import FolderListing, FoundFile, walk_drive
+from .walk import FolderListing, FoundFile, count_files, walk_drive
 from .writer import CatalogWriter
 
 # ScanOptions, Cancel and check_scan_root live in .options; callers import them here.
@@ -109,8 +109,6 @@ class _Scan:
         self.readers = ReadPool(
             1 if self.rotating else options.workers,
             processes=options.processes,
-            process_after=options.process_after,
-            processes_only=options.read_in_processes_only,
         )
         self.progress = ScanProgress(
             drive=drive.name, read_mode="rotating" if self.rotating else "parallel"
@@ -312,9 +310,7 @@ class _Scan:
         self.writer.flush()
 
     def _count_files(self) -> None:
-        total = 0
-        for listing in walk_drive(self.root, self.rules, self._counting_stopped):
-            total += len(listing.files)
+        total = count_files(self.root, self.rules, self._counting_stopped)
         if not self._counting_stopped():
             self.progress.files_total = total
 

@@ -1,9 +1,8 @@
-"""Reading files on threads or in worker processes, and blaming only the file that kills one.
+"""Reading files in worker processes, and blaming only the file that kills one.
 
-Reading metadata is mostly Python (exifread) and so bound by the GIL: a big scan reads
-in worker processes, one per core, while the first files of a small one go to threads,
-done before a process pool would even have started. Where a decoder must never run in
-the scanning process (the window), every file goes to worker processes.
+Reading metadata is mostly Python and so bound by the GIL: files are read in worker
+processes, one per core, never in the scanning process (see ScanOptions.processes;
+threads are only for tests that replace the reader in the test's own process).
 
 A decoder or libvlc that crashes on one file kills its worker, and the pool breaks:
 every task in flight fails, whichever worker ran it. The files of those tasks are read
@@ -33,12 +32,9 @@ Completed = tuple[list[FileJob], list[FileRecord]]
 
 
 class ReadPool:
-    def __init__(
-        self, workers: int, *, processes: bool, process_after: int, processes_only: bool
-    ) -> None:
+    def __init__(self, workers: int, *, processes: bool) -> None:
         self.workers = workers
-        self.use_processes = processes or processes_only
-        self.process_after = 0 if processes_only else process_after
+        self.use_processes = processes
         self.submitted = 0
         self._threads: ThreadPoolExecutor | None = None
         self._processes: ProcessPoolExecutor | None = None
@@ -98,7 +94,7 @@ class ReadPool:
         self._threads = self._processes = self._alone = None
 
     def _executor(self) -> Executor:
-        if self.use_processes and self.submitted >= self.process_after:
+        if self.use_processes:
             if self._processes is None:
                 self._processes = worker_pool(self.workers)
             return self._processes

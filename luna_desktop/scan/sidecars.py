@@ -11,6 +11,7 @@ sidecar changed. A `.xmp` with no image beside it is catalogued as an ordinary f
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,6 +33,18 @@ _SIDECAR_EXTENSION = b".xmp"
 
 def is_sidecar_name(name: bytes) -> bool:
     return name.lower().endswith(_SIDECAR_EXTENSION) and len(name) > len(_SIDECAR_EXTENSION)
+
+
+@dataclass(slots=True)
+class _Named:
+    name: bytes
+
+
+def count_paired_sidecars(names: list[bytes]) -> int:
+    """How many of a folder's file names are sidecars `pair_sidecars` would pair."""
+    if not any(is_sidecar_name(n) for n in names):
+        return 0
+    return len(pair_sidecars([_Named(n) for n in names]))  # type: ignore[misc]
 
 
 def pair_sidecars(files: list[FoundFile]) -> dict[bytes, FoundFile]:

@@ -14,13 +14,13 @@ too long, an I/O error) are not a row's fault and end the batch as they are.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import peewee
 
 from luna_desktop.catalog.jsonfield import JSONField
-from luna_desktop.catalog.models import DB, FileEntry, Tag, new_uuid, utcnow
+from luna_desktop.catalog.models import DB, FileEntry, Tag, new_uuids, utcnow
 
 from .reader import FileRecord
 from .transactions import savepoint, write_transaction
@@ -55,19 +55,26 @@ class _PreparedInsert:
         columns = ", ".join(f'"{f.column_name}"' for f in fields)
         marks = ", ".join("?" for _ in fields)
         self.sql = f'INSERT INTO "{_TABLE}" ("id", {columns}) VALUES (?, {marks})'
+        # A row starts as the columns' defaults and takes the values it has by position.
+        self.index = {f.name: i for i, f in enumerate(fields)}
+        self.template = [None if callable(f.default) else f.default for f in fields]
+        self.made_defaults = [
+            (i, f.name, f.default) for i, f in enumerate(fields) if callable(f.default)
+        ]
         # Only JSON columns need the field's own conversion; for the rest the values a
         # scan produces (str, int, float, bool, datetime, None) are what sqlite3 takes.
-        self.columns = [
-            (f.name, f.default, f.db_value if isinstance(f, JSONField) else None) for f in fields
-        ]
+        self.json = [(i, f.db_value) for i, f in enumerate(fields) if isinstance(f, JSONField)]
 
     def values(self, row: dict) -> tuple:
-        out = []
-        for name, default, convert in self.columns:
-            value = row.get(name, default)
-            if value is default and callable(default):
-                value = default()
-            out.append(convert(value) if convert else value)
+        out = self.template.copy()
+        index = self.index
+        for name, value in row.items():
+            out[index[name]] = value
+        for i, name, default in self.made_defaults:
+            if name not in row:
+                out[i] = default()
+        for i, convert in self.json:
+            out[i] = convert(out[i])
         return tuple(out)
 
 
@@ -233,9 +240,10 @@ class CatalogWriter:
         # Everything that needs no database is done before the write lock is taken.
         refused: list[tuple[FileRecord, int | None, str]] = []
         rows: list[_Row] = []
+        uuids = iter(new_uuids(sum(file_id is None for _, file_id in self._rows)))
         for record, file_id in self._rows:
             try:
-                rows.append(self._prepare(record, file_id))
+                rows.append(self._prepare(record, file_id, uuids))
             except _ROW_ERRORS as exc:
                 refused.append((record, file_id, _why(exc)))
         try:
@@ -260,11 +268,11 @@ class CatalogWriter:
             for record, file_id, reason in refused:
                 self.on_refused(record, file_id, reason)
 
-    def _prepare(self, record: FileRecord, file_id: int | None) -> _Row:
+    def _prepare(self, record: FileRecord, file_id: int | None, uuids: Iterator[str]) -> _Row:
         fields = file_fields(record)
         if file_id is None:
             fields.update(
-                uuid=new_uuid(),
+                uuid=next(uuids),
                 drive=self.drive_id,
                 folder=record.folder,
                 filename=record.filename,

@@ -44,7 +44,7 @@ class DriveScans(QObject):
         # crashes on a broken file takes a worker, not the curator's unsaved words.
         # Half the CLI's batches: a curator saving while the scan writes waits behind one
         # batch at most (ui_bench: a 200-row batch kept a save waiting up to ~95 ms).
-        options = ScanOptions(ignore=ignore, read_in_processes_only=True, batch_size=100)
+        options = ScanOptions(ignore=ignore, batch_size=100)
         worker = GeneratorWorker(lambda: scan_drive(root, name, options, cancel), min_interval=0.25)
         worker.signals.yielded.connect(self._progress)
         worker.signals.returned.connect(self._returned)
