@@ -43,9 +43,7 @@ def new_uuids(count: int) -> list[str]:
     """`count` random (version 4) UUIDs from one read of the system's random source:
     a scan adds thousands of rows a second, and uuid4() reads it once per UUID."""
     data = os.urandom(16 * count)
-    return [
-        str(uuid.UUID(bytes=data[16 * i : 16 * i + 16], version=4)) for i in range(count)
-    ]
+    return [str(uuid.UUID(bytes=data[16 * i : 16 * i + 16], version=4)) for i in range(count)]
 
 
 class BaseModel(Model):
