@@ -40,6 +40,8 @@ _IFD0_TAGS = {
     0x0112: "Image Orientation",
     0x0132: "Image DateTime",
 }
+_IFD0_LOOKUPS = (*_IFD0_TAGS, *_POINTERS)
+_ORIENTATIONS = [[n] for n in range(1, 9)]  # a valid Orientation, as a decoded SHORT
 _IFD1_TAGS = {0x0112: "Thumbnail Orientation"}
 _EXIF_TAGS = {
     0x829A: "EXIF ExposureTime",
@@ -149,17 +151,20 @@ def _read_tags(
     if first != "ifd0":
         directory(ifd0, _EXIF_TAGS if first == "exif" else _GPS_TAGS)
     else:
-        _read_chain(directory, ifd0)
+        _read_chain(directory, ifd0, tags)
     if failed and not quiet:
         info.add_error("unreadable EXIF: the file ends early (truncated or corrupt)")
     return tags
 
 
 def _read_chain(
-    directory: Callable[[int, dict[int, str]], tuple[dict[int, Any], int]], ifd0: int
+    directory: Callable[[int, dict[int, str]], tuple[dict[int, Any], int]],
+    ifd0: int,
+    tags: Tags,
 ) -> None:
     pointers, ifd1 = directory(ifd0, _IFD0_TAGS)
-    if ifd1 and ifd1 != ifd0:
+    # IFD1 (the thumbnail's) is read only for an orientation IFD0 lacks.
+    if ifd1 and ifd1 != ifd0 and tags.get("Image Orientation") not in _ORIENTATIONS:
         directory(ifd1, _IFD1_TAGS)
     for tag, wanted in ((_EXIF_IFD, _EXIF_TAGS), (_GPS_IFD, _GPS_TAGS)):
         offset = pointers.get(tag)
@@ -191,12 +196,10 @@ def _read_ifd(
     numbers = array("H", data[: 12 * count])
     if (order == "<") != (sys.byteorder == "little"):
         numbers.byteswap()
-    numbers = numbers[::6]
-    lookups = _POINTERS | wanted if wanted is _IFD0_TAGS else wanted
-    for tag in lookups:
-        try:
-            i = numbers.index(tag)
-        except ValueError:
+    where = dict(zip(numbers[::6], range(count), strict=True))
+    for tag in _IFD0_LOOKUPS if wanted is _IFD0_TAGS else wanted:
+        i = where.get(tag)
+        if i is None:
             continue
         name = wanted.get(tag)
         kind, n = struct.unpack_from(order + "HI", data, 12 * i + 2)
