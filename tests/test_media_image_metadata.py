@@ -19,6 +19,7 @@ import subprocess
 import zlib
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from PIL import Image
 
@@ -26,6 +27,9 @@ from luna_desktop.media.images import read_image
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.iptc import apply_iptc
 from luna_desktop.media.xmp import apply_sidecar_xmp, apply_xmp
+
+# The tests write HEIF files with Pillow; Luna itself reads HEIF from its boxes.
+pillow_heif.register_heif_opener()
 
 # --- tools and truth ----------------------------------------------------------------------
 
@@ -621,7 +625,7 @@ def test_sidecar_wins_over_what_the_image_embeds(tmp_path):
         assert info.extra["rating"] == side["XMP-xmp:Rating"]
         # The sidecar has no description: the image's stands.
         assert info.extra["description"] == embedded["XMP-dc:Description"]
-        assert info.extra["sidecar"]["keywords"] == _values(side["XMP-dc:Subject"])
+        assert info.extra["xmp_sidecar"]["keywords"] == _values(side["XMP-dc:Subject"])
         assert info.extra["xmp"]["keywords"] == _values(embedded["XMP-dc:Subject"])
         assert info.extra["xmp"]["rating"] == embedded["XMP-xmp:Rating"]
         assert info.extra["iptc"]["keywords"] == _values(embedded["IPTC:Keywords"])

@@ -5,12 +5,16 @@ import random
 import struct
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from PIL import Image, TiffImagePlugin
 
 from luna_desktop.media.images import read_image
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.sniff import sniff
+
+# The tests write HEIF files with Pillow; Luna itself reads HEIF from its boxes.
+pillow_heif.register_heif_opener()
 
 # --- against exiftool's truth for the corpus --------------------------------------------
 

@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         if value in (None, "", [], {}):
             continue
         if isinstance(value, list):
-            value = "; ".join(value) if key == "notes" else ", ".join(value)
+            # A keyword may hold a comma ("Smith, John"): lists are joined by semicolons.
+            value = "; ".join(value)
         print(f"{key:<{width}}  {value}")
     for key, value in sorted(extra.items()):
         print(f"{key:<{width}}  {value}")

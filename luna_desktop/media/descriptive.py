@@ -10,9 +10,9 @@ title to the embedded XMP, or else to IPTC.
 
 Every source's own values are kept, so a curator can see what lost:
 
-    extra["sidecar"]   the XMP sidecar (IMG_1234.xmp beside IMG_1234.CR2)
-    extra["xmp"]       the XMP packets embedded in the file
-    extra["iptc"]      the IPTC-IIM blocks embedded in the file
+    extra["xmp_sidecar"]  the XMP sidecar (IMG_1234.xmp beside IMG_1234.CR2)
+    extra["xmp"]          the XMP packets embedded in the file
+    extra["iptc"]         the IPTC-IIM blocks embedded in the file
 
 each a dict with any of: keywords (list), title, description, creator (list), city,
 country, rating (number; -1 means rejected, XMP only) and date (ISO 8601, recorded
@@ -28,7 +28,7 @@ from typing import Any
 from luna_desktop.media.info import MediaInfo
 
 # Best first.
-SOURCES = ("sidecar", "xmp", "iptc")
+SOURCES = ("xmp_sidecar", "xmp", "iptc")
 # Fields whose winning value goes to the top level of info.extra.
 _TOP_LEVEL = ("title", "description", "creator", "city", "country", "rating")
 

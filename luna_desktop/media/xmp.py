@@ -3,7 +3,7 @@ and GPS, from images, videos and sidecar files.
 
 Descriptive fields are one source among several (`descriptive.add_source`): the file's
 own XMP is kept under info.extra["xmp"] and wins over IPTC; a sidecar's is kept under
-info.extra["sidecar"] and wins over both. Dates and GPS only fill in what EXIF left
+info.extra["xmp_sidecar"] and wins over both. Dates and GPS only fill in what EXIF left
 empty (`take_date` and `set_position` keep the first value they are given), and
 placeholders (a 0,0 position, a 0000:00:00 date) are no values at all.
 """
@@ -61,7 +61,7 @@ def apply_sidecar_xmp(packet: bytes | str, info: MediaInfo) -> None:
     darktable), read after or before the file itself: its keywords, title, description,
     rating, creator and places win over what the file embeds, field by field. Its date
     and position only fill in what the file lacks, as embedded XMP's do."""
-    _apply(packet, info, "sidecar", "unreadable XMP sidecar")
+    _apply(packet, info, "xmp_sidecar", "unreadable XMP sidecar")
 
 
 def _apply(packet: bytes | str, info: MediaInfo, source: str, problem: str) -> None:
