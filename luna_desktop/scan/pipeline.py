@@ -259,9 +259,10 @@ class _Scan:
                     None if sidecar is None else sidecar.text,
                 )
             )
-            self.progress.current = join_folder(listing.text, text)
             if len(self.task) >= self.options.task_size:
                 self._submit_task()
+        if self.task:  # what the progress line names: a file being read now
+            self.progress.current = join_folder(self.task[-1].folder, self.task[-1].filename)
         # A sidecar catalogued as a file of its own (before Luna paired sidecars, or before
         # its image was copied beside it) now belongs to its image: its row goes, unless
         # a curator worked on it.
@@ -329,7 +330,6 @@ class _Scan:
                 self._take(job, record)
 
     def _take(self, job: FileJob, record: FileRecord) -> None:
-        path = join_folder(job.folder, job.filename)
         if record.os_errno is not None:
             self._check_drive()
         if self.lost and (record.os_errno is not None or record.info.error):
@@ -340,6 +340,7 @@ class _Scan:
         ):
             # Not read at all: a known row keeps what an earlier scan read, and a file
             # deleted since the walk saw it is not catalogued.
+            path = join_folder(job.folder, job.filename)
             self._problem(path, record.info.error or "could not read the file")
             if job.file_id is not None and record.os_errno != errno.ENOENT:
                 self.writer.mark_present(job.file_id)

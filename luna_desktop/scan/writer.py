@@ -204,11 +204,13 @@ class CatalogWriter:
 
     def add_new(self, record: FileRecord) -> None:
         self._rows.append((record, None))
-        self._maybe_flush()
+        if len(self._rows) >= self.batch_size:
+            self.flush()
 
     def add_changed(self, file_id: int, record: FileRecord) -> None:
         self._rows.append((record, file_id))
-        self._maybe_flush()
+        if len(self._rows) >= self.batch_size:
+            self.flush()
 
     def mark_present(self, file_id: int) -> None:
         self._present_again.append(file_id)
