@@ -13,6 +13,7 @@ Qt-free: the scan and the window's preview both use it.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -42,14 +43,18 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def start_worker() -> None:
+def start_worker(niceness: int = 0) -> None:
     """Initializer of every Luna worker process.
 
     Ctrl+C in a terminal reaches the whole process group: only Luna itself should hear
     it and stop cleanly; a worker just finishes its task. And a worker never outlives
-    its parent (see the module's docstring).
+    its parent (see the module's docstring). `niceness` lowers the worker's priority
+    (see worker_pool).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if niceness and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(niceness)
     parent = multiprocessing.parent_process()
     if parent is None:
         return
@@ -64,6 +69,14 @@ def _exit_with(sentinel: int) -> None:
     os._exit(0)
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of `workers` processes that exit with their parent."""
-    return ProcessPoolExecutor(workers, mp_context=worker_context(), initializer=start_worker)
+def worker_pool(workers: int, niceness: int = 0) -> ProcessPoolExecutor:
+    """A pool of `workers` processes that exit with their parent.
+
+    `niceness` above 0 makes them yield the processor to Luna's own process: a scan's
+    readers, one per core, would otherwise take turns on the cores with the process
+    that walks the drive and writes the catalogue (and, in the window, draws it), which
+    every file passes through.
+    """
+    return ProcessPoolExecutor(
+        workers, mp_context=worker_context(), initializer=start_worker, initargs=(niceness,)
+    )

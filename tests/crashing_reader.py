@@ -23,6 +23,7 @@ def read_files_recording_pid(jobs):
     records = read_files(jobs)
     for record in records:
         record.info.extra["reader_pid"] = os.getpid()
+        record.info.extra["reader_niceness"] = os.nice(0)
     return records
 
 

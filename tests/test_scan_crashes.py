@@ -22,6 +22,8 @@ def test_no_file_is_read_in_the_scanning_process(catalog, tmp_path, monkeypatch)
     assert result.state == "completed" and result.counts.added == 3
     readers = {r.extra["reader_pid"] for r in FileEntry.select()}
     assert os.getpid() not in readers
+    # The readers give way to the scanning process, which every file passes through.
+    assert {r.extra["reader_niceness"] for r in FileEntry.select()} == {os.nice(0) + 5}
 
 
 def test_reading_on_threads_is_seen_by_that_check(catalog, tmp_path, monkeypatch):

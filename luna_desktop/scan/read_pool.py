@@ -29,6 +29,11 @@ from luna_desktop.process_pool import worker_pool
 from .reader import CRASH_NOTE, READER_CRASHED, FileJob, FileRecord, read_files, read_identity
 
 Completed = tuple[list[FileJob], list[FileRecord]]
+# The readers give way to the scanning process, which every file passes through (walk,
+# write): with as many readers as cores, they would otherwise share the cores with it
+# evenly, and the pipeline would wait on the one process that cannot be parallel. In the
+# window, the same keeps the interface responsive while a scan runs.
+READER_NICENESS = 5
 
 
 class ReadPool:
@@ -96,7 +101,7 @@ class ReadPool:
     def _executor(self) -> Executor:
         if self.use_processes:
             if self._processes is None:
-                self._processes = worker_pool(self.workers)
+                self._processes = worker_pool(self.workers, niceness=READER_NICENESS)
             return self._processes
         if self._threads is None:
             self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="luna-scan")
