@@ -191,3 +191,82 @@ def test_exif_directory_that_points_at_itself_ends():
     info = MediaInfo()
     tags = exif_from_bytes(b"II*\x00" + struct.pack("<I", 8) + ifd0, info)
     assert tags == {"Image Model": "Loo"}
+
+
+class _CountingFile(io.BytesIO):
+    """A file that counts the bytes read from it."""
+
+    read_bytes = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.read_bytes += len(data)
+        return data
+
+
+def test_segments_nothing_reads_are_stepped_over_not_read():
+    # A portrait-mode phone JPEG: 80 extended-XMP segments (5 MB) before the frame header.
+    extension = b"http://ns.adobe.com/xmp/extension/\x00" + bytes(65_000)
+    data = _jpeg(
+        _segment(0xE1, b"Exif\x00\x00" + _big_endian_exif()),
+        *[_segment(0xE1, extension)] * 80,
+    )
+    fh = _CountingFile(data)
+    info = MediaInfo()
+    read_image(fh, info, data[:65536])
+    assert (info.width, info.height, info.camera_model) == (40, 30, "Model Z")
+    assert fh.read_bytes < 64 * 1024  # a few bytes per segment, never its payload
+
+
+def _little_exif(ifd0: list, exif: list | None = None, exif_type: int = 4) -> bytes:
+    """II EXIF with IFD0 entries and an Exif IFD pointed at by a pointer of `exif_type`."""
+    first = 8
+    size0 = 2 + 12 * (len(ifd0) + (exif is not None)) + 4
+    data0 = sum(len(v) + (len(v) & 1) for _, _, _, v in ifd0 if len(v) > 4)
+    entries = list(ifd0)
+    if exif is not None:
+        entries.append((0x8769, exif_type, 1, struct.pack("<I", first + size0 + data0)))
+    block = _ifd("<", entries, first)
+    if exif is not None:
+        block += _ifd("<", exif, first + len(block))
+    return b"II*\x00" + struct.pack("<I", first) + block
+
+
+def _jpeg_with_exif(tmp_path, name: str, exif: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(_jpeg(_segment(0xE1, b"Exif\x00\x00" + exif)))
+    return path
+
+
+def test_a_repeated_tag_counts_once_as_exiftool_reads_it(tmp_path):
+    # Entries kept in tag order: two Orientation entries, 6 then 3.
+    ifd0 = _ifd("<", [(0x0110, 2, 4, b"Dup\x00")], 8)
+    count = struct.pack("<H", 3)
+    entries = ifd0[2 : 2 + 12]
+    orientation = [
+        struct.pack("<HHI", 0x0112, 3, 1) + struct.pack("<H", n) + b"\x00\x00" for n in (6, 3)
+    ]
+    block = count + entries + orientation[0] + orientation[1] + struct.pack("<I", 0)
+    path = _jpeg_with_exif(tmp_path, "dup.jpg", b"II*\x00" + struct.pack("<I", 8) + block)
+    assert _read(path).orientation == _exiftool(path)["Orientation"] == 6
+
+
+def test_an_exif_pointer_typed_as_an_ifd_is_followed(tmp_path):
+    date = b"2019:12:31 23:59:58\x00"
+    exif = _little_exif([(0x0110, 2, 4, b"T13\x00")], [(0x9003, 2, len(date), date)], 13)
+    path = _jpeg_with_exif(tmp_path, "ifd13.jpg", exif)
+    assert _exiftool(path)["DateTimeOriginal"] == "2019:12:31 23:59:58"
+    assert _read(path).taken_at == "2019-12-31T23:59:58"
+
+
+def test_values_cut_short_by_the_end_of_the_block_are_no_values(tmp_path):
+    # A JPEG cut in the middle of its GPS longitude: exiftool gives no longitude, and
+    # nor may Luna (its degrees alone would be a place 20 km off).
+    data = _jpeg(_segment(0xE1, b"Exif\x00\x00" + _big_endian_exif()))
+    block = b"Exif\x00\x00" + _big_endian_exif()
+    cut_at = data.index(block) + len(block) - 10  # inside the last rational
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(data[:cut_at])
+    truth = _exiftool(path)
+    info = _read(path)
+    assert "GPSLongitude" not in truth and info.lng is None

@@ -308,19 +308,26 @@ def test_plain_188_byte_transport_stream(corpus, tmp_path):
 
 def test_libvlc_is_asked_only_for_what_the_container_leaves_out(corpus, monkeypatch):
     asked = []
-    real = videos._parse_with_libvlc
+    real_parse = videos._parse_with_libvlc
 
     def parse(path, timeout_ms):
         asked.append(path)
-        return real(path, timeout_ms)
+        return real_parse(path, timeout_ms)
 
     monkeypatch.setattr(videos, "_parse_with_libvlc", parse)
     whole = _read(corpus / MP4)
     assert (asked, whole.extractor, whole.extra["audio_codec"]) == ([], "mp4", "mp4a")
-    # The same file with its frame rate unknown to the container: libvlc fills it in.
-    monkeypatch.setattr(videos, "states_everything", lambda container: False)
+    # The same file with a container that does not state its frame rate: libvlc's fills it.
+    real_read = videos.read_container
+
+    def without_rate(path):
+        container = real_read(path)
+        container.frame_rate = None
+        return container
+
+    monkeypatch.setattr(videos, "read_container", without_rate)
     helped = _read(corpus / MP4)
     assert len(asked) == 1 and helped.extractor == "libvlc+mp4"
+    assert helped.frame_rate == pytest.approx(whole.frame_rate, rel=1e-2)
     for field in ("duration", "width", "height", "codec", "extra"):
         assert getattr(helped, field) == getattr(whole, field), field
-    assert helped.frame_rate == pytest.approx(whole.frame_rate, rel=1e-3)

@@ -46,7 +46,6 @@ def test_solid_state_disk_and_unknown_devices(tmp_path):
 def test_the_user_overrides_the_system(tmp_path):
     assert read_mode("rotating", tmp_path) is True
     assert read_mode("solid", tmp_path) is False
-    assert read_mode("auto", tmp_path) is bool(is_rotational(tmp_path))
     assert is_rotational(tmp_path / "gone") is None
 
 

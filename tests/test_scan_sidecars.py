@@ -74,9 +74,17 @@ def test_lightroom_sidecar_belongs_to_the_raw_file_beside_a_jpeg():
 
 
 def test_a_sidecar_without_its_image_stays_a_file():
-    files = _found("lonely.xmp", "other.jpg")
-    assert pair_sidecars(files) == {}
-    assert _names(files) == [b"lonely.xmp", b"other.jpg"]
+    files = _found("lonely.xmp", "other.jpg", "report.pdf", "report.xmp")
+    assert pair_sidecars(files) == {}  # a document's .xmp is not a picture's sidecar
+    assert _names(files) == [b"lonely.xmp", b"other.jpg", b"report.pdf", b"report.xmp"]
+
+
+def test_a_lightroom_name_never_passes_to_another_file_of_the_stem():
+    # darktable's sidecar took the raw file; Lightroom's IMG_1.xmp is the raw file's too,
+    # so it stays a file rather than be given to the JPEG.
+    files = _found("IMG_1.CR2", "IMG_1.JPG", "IMG_1.CR2.xmp", "IMG_1.xmp")
+    assert {k: v.name for k, v in pair_sidecars(files).items()} == {b"IMG_1.CR2": b"IMG_1.CR2.xmp"}
+    assert b"IMG_1.xmp" in _names(files)
 
 
 # --- scanning ---------------------------------------------------------------------------
@@ -143,23 +151,38 @@ def test_rescan_follows_a_changed_sidecar(catalog, roll):
 
 
 def test_a_sidecar_catalogued_alone_before_is_absorbed_unless_curated(catalog, tmp_path):
+    from luna_desktop.catalog.models import Album, AlbumEntry, EditLog, FileTag, Tag
+
     root = tmp_path / "Card"
     root.mkdir()
-    _sidecar(root / "A.xmp", ["kept"])
-    _sidecar(root / "B.xmp", ["curated"])
-    run_scan(root)  # no images yet: both are files of their own
-    assert FileEntry.select().where(FileEntry.filename.endswith(".xmp")).count() == 2
-    FileEntry.update(status=int(Status.KEEP_OFFLINE), notes="check").where(
-        FileEntry.filename == "B.xmp"
+    traces = ("untouched", "status", "curator_tag", "album", "edit_log", "reviewed")
+    for name in traces:
+        _sidecar(root / f"{name}.xmp", ["kw"])
+    run_scan(root)  # no images yet: every sidecar is a file of its own
+    rows = {e.filename: e for e in FileEntry.select()}
+    assert len(rows) == len(traces)
+    FileEntry.update(status=int(Status.KEEP_OFFLINE)).where(
+        FileEntry.filename == "status.xmp"
     ).execute()
-    make_jpeg(root / "A.jpg")
-    make_jpeg(root / "B.jpg", color=(9, 9, 9))
+    tag = Tag.create(name="typed")
+    FileTag.create(file=rows["curator_tag.xmp"], tag=tag, source="curator")
+    AlbumEntry.create(album=Album.create(name="Best"), file=rows["album.xmp"], position=1)
+    EditLog.create(file=rows["edit_log.xmp"], field="title", old_value="", new_value="x")
+    FileEntry.update(reviewed_by="ada").where(FileEntry.filename == "reviewed.xmp").execute()
+    FileEntry.update(reviewed_at=FileEntry.scanned_at).where(
+        FileEntry.filename == "reviewed.xmp"
+    ).execute()
+    for i, name in enumerate(traces):
+        make_jpeg(root / f"{name}.jpg", color=(i, i, i))
     progress = run_scan(root)
     assert progress.counts.missing == 0  # absorbed is not gone
     names = {e.filename: e for e in FileEntry.select()}
-    assert "A.xmp" not in names  # untouched: now part of A.jpg
-    assert names["B.xmp"].notes == "check" and names["B.xmp"].present  # a curator's work stays
-    assert (names["A.jpg"].sidecar, names["B.jpg"].sidecar) == ("A.xmp", "B.xmp")
+    # Only the row nobody worked on is now part of its image; a curator's work stays.
+    assert sorted(n for n in names if n.endswith(".xmp")) == [
+        f"{t}.xmp" for t in sorted(traces[1:])
+    ]
+    assert all(names[f"{t}.xmp"].present for t in traces[1:])
+    assert {names[f"{t}.jpg"].sidecar for t in traces} == {f"{t}.xmp" for t in traces}
 
 
 def test_an_unreadable_sidecar_is_said_and_the_image_kept(catalog, roll):
@@ -170,3 +193,25 @@ def test_an_unreadable_sidecar_is_said_and_the_image_kept(catalog, roll):
     assert "unreadable XMP sidecar" in entry.error
     assert _tags(entry) == ["embedded"]
     assert entry.width == 64
+
+
+def test_a_sidecar_gone_before_it_was_read_is_read_by_the_next_scan(catalog, roll, monkeypatch):
+    from luna_desktop.scan import reader
+
+    root, _image, sidecar = roll
+    real_open = open
+
+    def vanishing(path, *args, **kwargs):  # the sidecar goes between the walk and its read
+        if os.fsdecode(path).endswith(".xmp"):
+            sidecar.unlink()
+        if os.fsdecode(path).endswith(".xmp"):
+            raise FileNotFoundError(2, "No such file or directory")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "open", vanishing, raising=False)
+    run_scan(root, processes=False)
+    assert "could not read its XMP sidecar IMG_1.xmp" in row("Roll", "IMG_1.jpg").error
+    monkeypatch.undo()
+    assert run_scan(root).counts.changed == 1  # not taken for unchanged
+    entry = row("Roll", "IMG_1.jpg")
+    assert (entry.error, entry.sidecar, _tags(entry)) == (None, None, ["embedded"])

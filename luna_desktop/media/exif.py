@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 
 from luna_desktop.media.dates import take_date
 from luna_desktop.media.info import MediaInfo, describe
+from luna_desktop.media.tiff_ifd import TYPE_SIZES
 
 Tags = dict[str, Any]
 
@@ -60,8 +61,9 @@ _GPS_TAGS = {
     4: "GPS GPSLongitude",
 }
 # Bytes per value of each TIFF field type, and the struct code of the numeric ones.
-_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
-_INT_CODES = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i", 11: "f", 12: "d"}
+# The struct codes of the numeric field types (13: an IFD offset, as some writers type
+# the Exif and GPS pointers).
+_INT_CODES = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i", 11: "f", 12: "d", 13: "I"}
 _MAX_ENTRIES = 1000  # more entries than any real directory holds: a corrupt count
 _MAX_VALUES = 64  # a wanted tag has at most a few values; more is a corrupt count
 
@@ -196,15 +198,16 @@ def _read_ifd(
     numbers = array("H", data[: 12 * count])
     if (order == "<") != (sys.byteorder == "little"):
         numbers.byteswap()
-    where = dict(zip(numbers[::6], range(count), strict=True))
+    # The first entry of a tag counts when a writer repeated it, as exiftool reads it.
+    where = dict(zip(numbers[::6][::-1], range(count - 1, -1, -1), strict=True))
     for tag in _IFD0_LOOKUPS if wanted is _IFD0_TAGS else wanted:
         i = where.get(tag)
         if i is None:
             continue
         name = wanted.get(tag)
         kind, n = struct.unpack_from(order + "HI", data, 12 * i + 2)
-        size = _TYPE_SIZES.get(kind)
-        if size is None or n == 0:
+        size = TYPE_SIZES.get(kind)
+        if size is None or n == 0 or (kind not in _INT_CODES and kind not in (2, 5, 7, 10)):
             continue
         length = size * min(n, _MAX_VALUES) if kind != 2 else min(n, 4096)
         if size * n <= 4:
@@ -212,6 +215,8 @@ def _read_ifd(
         else:
             (at,) = struct.unpack_from(order + "I", data, 12 * i + 8)
             raw = read(at, length)
+            if len(raw) < length:
+                continue  # its values lie past the end: cut short, not a value
         value = _decode(order, kind, raw)
         if name is None:
             if isinstance(value, list) and value and isinstance(value[0], int):
@@ -240,8 +245,8 @@ def _decode(order: str, kind: int, raw: bytes) -> Any:
     if kind == 7:
         return list(raw)
     code = _INT_CODES[kind]
-    count = len(raw) // _TYPE_SIZES[kind]
-    return list(struct.unpack(f"{order}{count}{code}", raw[: count * _TYPE_SIZES[kind]]))
+    count = len(raw) // TYPE_SIZES[kind]
+    return list(struct.unpack(f"{order}{count}{code}", raw[: count * TYPE_SIZES[kind]]))
 
 
 def apply_exif(tags: Tags, info: MediaInfo) -> None:

@@ -14,6 +14,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from luna_desktop.media.byte_source import ByteSource
 from luna_desktop.media.exif import apply_exif, exif_from_bytes
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.iptc import apply_iptc, photoshop_resource
@@ -28,6 +29,7 @@ _IPTC_RESOURCE = 0x0404
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 _SOS, _EOI = 0xDA, 0xD9
 _MPF_IMAGES = 0xB001  # MPF index IFD: NumberOfImages
+_SIGNATURE = len(_XMP_PREFIX)  # bytes of a segment's start that tell what it holds
 _MAX_SEGMENTS = 4096  # far more than any real header; a hostile file must stop somewhere
 
 
@@ -66,24 +68,9 @@ def read_jpeg(fh: BinaryIO, head: bytes, info: MediaInfo) -> None:
         info.add_error(f"not a readable image: {header.problem or 'no image size in the header'}")
 
 
-class _Bytes:
-    """The file's bytes from the start, read from `head` and extended on demand."""
-
-    def __init__(self, fh: BinaryIO, head: bytes) -> None:
-        self.fh, self.data = fh, head
-
-    def get(self, start: int, length: int) -> bytes:
-        end = start + length
-        if end > len(self.data):
-            self.fh.seek(len(self.data))
-            # Read ahead a little: the next segment header usually follows at once.
-            self.data += self.fh.read(end - len(self.data) + 4096)
-        return self.data[start:end]
-
-
 def _read_header(fh: BinaryIO, head: bytes) -> _Header:
     header = _Header()
-    data = _Bytes(fh, head)
+    data = ByteSource(fh, head)
     if data.get(0, 2) != b"\xff\xd8":
         header.problem = "no JPEG start-of-image marker"
         return header
@@ -115,6 +102,10 @@ def _read_header(fh: BinaryIO, head: bytes) -> _Header:
         if length < 2:
             header.problem = f"corrupt JPEG segment at byte {pos}"
             return header
+        if not _wanted(code, data.get(pos + 4, _SIGNATURE)):
+            # An ICC profile, a comment, extended XMP…: not read, only stepped over.
+            pos += 2 + length
+            continue
         payload = data.get(pos + 4, length - 2)
         if len(payload) < length - 2:
             header.problem = "the file ends early (truncated or corrupt)"
@@ -126,6 +117,17 @@ def _read_header(fh: BinaryIO, head: bytes) -> _Header:
         pos += 2 + length
     header.problem = "too many segments before the image data"
     return header
+
+
+def _wanted(code: int, start: bytes) -> bool:
+    """Whether a segment (by its marker and first bytes) holds anything read here."""
+    if code in _SOF:
+        return True
+    if code == 0xE1:
+        return start.startswith((b"Exif\x00", _XMP_PREFIX))
+    if code == 0xED:
+        return start.startswith(_PHOTOSHOP_PREFIX)
+    return code == 0xE2 and start.startswith(b"MPF\x00")
 
 
 def _segment(code: int, payload: bytes, header: _Header) -> None:

@@ -17,9 +17,10 @@ from typing import BinaryIO
 Entry = tuple[int, int, bytes]  # field type, count, the 4-byte value-or-offset
 
 SUB_IFDS = 0x014A
-# Bytes per value of each TIFF field type (BYTE, ASCII, SHORT, LONG, RATIONAL…, IFD).
-_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
-_TYPE_SIZES |= {13: 4, 16: 8}
+# Bytes per value of each TIFF field type (BYTE, ASCII, SHORT, LONG, RATIONAL…, IFD, IFD8),
+# shared by every reader of TIFF directories.
+TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
+TYPE_SIZES |= {13: 4, 16: 8}
 _INT_FORMATS = {3: "H", 4: "I", 13: "I"}  # SHORT, LONG, IFD: the integer types used here
 _MAX_IFDS = 32  # real files have a handful; a loop or a hostile file must stop somewhere
 _MAX_INTS = 64  # enough for SubIFDs and a preview's strips
@@ -111,7 +112,7 @@ class TiffDirectories:
             return []
         kind, count, value = entry
         fmt = _INT_FORMATS[kind]
-        width = _TYPE_SIZES[kind]
+        width = TYPE_SIZES[kind]
         count = min(count, _MAX_INTS)
         if count * width > 4:
             self.fh.seek(struct.unpack(self.order + "I", value)[0])
@@ -127,7 +128,7 @@ class TiffDirectories:
         """(offset, length) of an entry's values in the file; values of 4 bytes or fewer
         live in the entry itself, which has no offset of its own: (-1, length) then."""
         kind, count, value = entry
-        length = _TYPE_SIZES.get(kind, 1) * count
+        length = TYPE_SIZES.get(kind, 1) * count
         if length <= 4:
             return -1, length
         return struct.unpack(self.order + "I", value)[0], length

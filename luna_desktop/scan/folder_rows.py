@@ -31,7 +31,6 @@ class KnownFile:
     present: bool
     retry: bool  # its last read crashed the reader: read it again, changed or not
     sidecar: tuple[str, int, float] | None  # name, size, mtime of the XMP sidecar read
-    curated: bool  # a curator worked on it (status, title, notes…)
 
 
 @dataclass
@@ -59,9 +58,7 @@ def folder_rows(drive_id: int, listing: FolderListing) -> FolderRows:
     # Plain SQL: the ORM's per-value conversion doubled the time of a rescan.
     query = DB.execute_sql(
         "SELECT id, filename, raw_path, size, mtime, present, extractor, "
-        "sidecar, sidecar_size, sidecar_mtime, "
-        f"(status != {int(Status.UNREVIEWED)} OR title != '' OR description != '' "
-        "OR notes != '' OR project_group_id IS NOT NULL) "
+        "sidecar, sidecar_size, sidecar_mtime "
         "FROM file_entry WHERE drive_id = ? AND folder = ?",
         (drive_id, listing.text),
     ).fetchall()
@@ -76,7 +73,6 @@ def folder_rows(drive_id: int, listing: FolderListing) -> FolderRows:
         sidecar,
         sidecar_size,
         sidecar_mtime,
-        curated,
     ) in query:
         rows.taken.add(text)
         if raw_path is None:
@@ -94,6 +90,26 @@ def folder_rows(drive_id: int, listing: FolderListing) -> FolderRows:
             bool(present),
             extractor == READER_CRASHED,
             None if sidecar is None else (sidecar, sidecar_size, sidecar_mtime),
-            bool(curated),
         )
     return rows
+
+
+# Any trace of a curator's work on a row: its fields, its typed tags, an album, an edit
+# history, a duplicate group it leads. Such a row is never deleted by a scan.
+_UNTOUCHED = f"""
+    SELECT id FROM file_entry f WHERE id IN ({{ids}})
+    AND status = {int(Status.UNREVIEWED)} AND title = '' AND description = '' AND notes = ''
+    AND project_group_id IS NULL AND date IS NULL AND reviewed_at IS NULL AND version = 1
+    AND NOT EXISTS (SELECT 1 FROM file_tag t WHERE t.file_id = f.id AND t.source != 'keyword')
+    AND NOT EXISTS (SELECT 1 FROM album_entry a WHERE a.file_id = f.id)
+    AND NOT EXISTS (SELECT 1 FROM edit_log e WHERE e.file_id = f.id)
+    AND NOT EXISTS (SELECT 1 FROM duplicate_group d WHERE d.primary_id = f.id)
+"""
+
+
+def untouched(file_ids: list[int]) -> list[int]:
+    """Those of `file_ids` whose rows no curator has worked on (see _UNTOUCHED)."""
+    if not file_ids:
+        return []
+    sql = _UNTOUCHED.format(ids=", ".join("?" * len(file_ids)))
+    return [row[0] for row in DB.execute_sql(sql, file_ids).fetchall()]

@@ -32,7 +32,7 @@ from luna_desktop.catalog.paths import join_folder
 from . import finish
 from .disk_kind import read_mode
 from .drive_identity import identify_drive
-from .folder_rows import KnownFile, folder_rows
+from .folder_rows import KnownFile, folder_rows, untouched
 from .ignore import IgnoreRules
 from .options import Cancel, ScanOptions, check_scan_root
 from .progress import (
@@ -267,7 +267,7 @@ class _Scan:
         # its image was copied beside it) now belongs to its image: its row goes, unless
         # a curator worked on it.
         absorbed = [rows.known.pop(s.name, None) for s in listing.sidecars.values()]
-        self.writer.forget([r.id for r in absorbed if r is not None and not r.curated])
+        self.writer.forget(untouched([r.id for r in absorbed if r is not None]))
         gone = [
             row.id
             for name, row in rows.known.items()

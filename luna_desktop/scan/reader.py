@@ -111,7 +111,7 @@ def read_file(
 _MAX_SIDECAR = 4 * 1024 * 1024
 
 
-def _read_sidecar(path: bytes, name: str, info: MediaInfo) -> Sidecar | None:
+def _read_sidecar(path: bytes, name: str, info: MediaInfo) -> Sidecar:
     from luna_desktop.media.xmp import apply_sidecar_xmp
 
     try:
@@ -119,9 +119,10 @@ def _read_sidecar(path: bytes, name: str, info: MediaInfo) -> Sidecar | None:
             st = os.fstat(fh.fileno())
             packet = fh.read(_MAX_SIDECAR + 1)
     except OSError as exc:
-        # The image itself was read: say what is missing, keep the rest.
+        # The image itself was read: say what is missing, keep the rest. The sidecar is
+        # recorded as never seen (size -1), so the next scan reads the file again.
         info.add_error(f"could not read its XMP sidecar {name}: {exc.strerror or exc}")
-        return None
+        return Sidecar(name, -1, -1.0)
     if len(packet) > _MAX_SIDECAR:
         info.add_error(f"its XMP sidecar {name} is too large to be one ({st.st_size:,} bytes)")
     elif packet.strip(b"\x00 \t\r\n"):

@@ -28,6 +28,11 @@ _IMAGE_EXTENSIONS = {
     b".jpg", b".jpeg", b".tif", b".tiff", b".png", b".heic", b".heif", b".avif",
     b".webp", b".gif", b".psd", b".jxl",
 }  # fmt: skip
+# Video formats programs keep sidecars for (Lightroom for AVCHD and others).
+_VIDEO_EXTENSIONS = {
+    b".mov", b".mp4", b".m4v", b".avi", b".mts", b".m2ts", b".mpg", b".mkv", b".3gp",
+}  # fmt: skip
+_MEDIA_EXTENSIONS = _RAW_EXTENSIONS | _IMAGE_EXTENSIONS | _VIDEO_EXTENSIONS
 _SIDECAR_EXTENSION = b".xmp"
 
 
@@ -53,7 +58,8 @@ def pair_sidecars(files: list[FoundFile]) -> dict[bytes, FoundFile]:
     sidecars = [f for f in files if is_sidecar_name(f.name)]
     if not sidecars:
         return {}
-    others = [f for f in files if not is_sidecar_name(f.name)]
+    # Only pictures and videos have sidecars: a report.xmp beside report.pdf is a file.
+    others = [f for f in files if _extension(f.name) in _MEDIA_EXTENSIONS]
     by_name = {f.name: f for f in others}
     by_stem: dict[bytes, list[FoundFile]] = {}
     for f in others:
@@ -70,19 +76,24 @@ def pair_sidecars(files: list[FoundFile]) -> dict[bytes, FoundFile]:
     for sidecar in sidecars:
         if id(sidecar) in taken:
             continue
-        candidates = [
-            f for f in by_stem.get(sidecar.name[: -len(_SIDECAR_EXTENSION)], [])
-            if f.name not in paired
-        ]  # fmt: skip
-        if candidates:
-            image = min(candidates, key=_preference)
+        candidates = by_stem.get(sidecar.name[: -len(_SIDECAR_EXTENSION)], [])
+        if not candidates:
+            continue
+        # It is the sidecar of the file a catalogue program keeps sidecars for (the raw
+        # file); if that file has its own (IMG_1.CR2.xmp), this one is nobody's.
+        image = min(candidates, key=_preference)
+        if image.name not in paired:
             paired[image.name] = sidecar
             taken.add(id(sidecar))
     files[:] = [f for f in files if not is_sidecar_name(f.name) or id(f) not in taken]
     return paired
 
 
+def _extension(name: bytes) -> bytes:
+    return os.path.splitext(name)[1].lower()
+
+
 def _preference(found: FoundFile) -> tuple[int, bytes]:
-    ext = os.path.splitext(found.name)[1].lower()
+    ext = _extension(found.name)
     rank = 0 if ext in _RAW_EXTENSIONS else 1 if ext in _IMAGE_EXTENSIONS else 2
     return rank, found.name
