@@ -17,11 +17,11 @@ _EOI = b"\xff\xd9"
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 # The whole IEND chunk: zero length, type, and the CRC of "IEND" (always the same).
 _IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
-_IEND_NO_CRC = _IEND[:8]
+_IEND_NO_CRC = _IEND[:8]  # a writer that got the CRC wrong still ended the image
 _VIDEO_BOXES = (b"moov", b"mdat", b"ftyp")
 # A trailer this short is taken as it is. A motion photo's video could hide an FF D9
 # this close to its end only by a one-in-a-thousand chance of its compressed bytes.
-_SHORT_TRAILER = 64  # a writer that got the CRC wrong still ended the image
+_SHORT_TRAILER = 64
 
 
 @dataclass(frozen=True)
