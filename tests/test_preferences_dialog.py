@@ -178,13 +178,14 @@ def test_every_field_is_reachable_with_tab(qtbot, open_dialog):
     dialog = open_dialog()
     dialog.curator_edit.setFocus()
     order = [QApplication.focusWidget()]
-    for _ in range(6):
+    for _ in range(7):
         assert order[-1] is not None
         qtbot.keyClick(order[-1], Qt.Key.Key_Tab)
         order.append(QApplication.focusWidget())
-    assert order[:6] == [
+    assert order[:7] == [
         dialog.curator_edit,
         dialog.ignore_edit,
+        dialog.disk_combo,
         dialog.theme_combo,
         dialog.catalog_edit,
         dialog.choose_button,
@@ -203,6 +204,7 @@ def test_labels_have_mnemonics_for_their_fields(open_dialog):
     assert buddies == {
         "&Curator name:": dialog.curator_edit,
         "&Ignore patterns:": dialog.ignore_edit,
+        "&Reading drives:": dialog.disk_combo,
         "&Theme:": dialog.theme_combo,
         "Catalogue &location:": dialog.catalog_edit,
     }
@@ -231,4 +233,16 @@ def test_help_texts_are_shown(open_dialog):
     dialog = open_dialog()
     texts = {label.text() for label in dialog.findChildren(dialog_module.QLabel)}
     assert dialog_module.IGNORE_HELP in texts
+    assert dialog_module.DISK_HELP in texts
     assert "Takes effect the next time Luna starts." in texts
+
+
+def test_how_drives_are_read_reaches_the_settings(qtbot, open_dialog):
+    dialog = open_dialog()
+    assert dialog.disk_combo.currentData() == "auto"
+    dialog.disk_combo.setFocus()
+    qtbot.keyClick(dialog.disk_combo, Qt.Key.Key_Down)  # "As rotating disks…"
+    assert dialog.disk_combo.currentData() == "rotating"
+    qtbot.keyClick(dialog.curator_edit, Qt.Key.Key_Return)
+    assert dialog.accepted_changes() == {"disk_reading"}
+    assert Settings().disk_reading == "rotating"

@@ -104,3 +104,19 @@ def test_cli_says_how_a_rotating_disk_was_read(reversed_folder, tmp_path, capsys
     close_catalog()
     assert status == 0
     assert "rotating disk: one reader, in on-disk order" in capsys.readouterr().out
+
+
+def test_a_fuse_or_btrfs_drive_is_asked_through_the_device_it_was_mounted_from(tmp_path):
+    _fake_sys(tmp_path, "sdb", "sdb1", "1")
+    (tmp_path / "class" / "block").mkdir(parents=True)
+    disk = tmp_path / "devices" / "pci0000:00" / "block" / "sdb"
+    (tmp_path / "class" / "block" / "sdb1").symlink_to(disk / "sdb1")
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(
+        "24 1 0:21 / /proc rw,nosuid - proc proc rw\n"
+        "88 30 0:52 / /media/ada/Archive rw,nosuid shared:50 - fuseblk /dev/sdb1 rw,user_id=0\n"
+        "90 30 0:53 / /mnt/share rw - nfs4 server:/export rw\n"
+    )
+    assert device_is_rotational(0, 52, str(tmp_path), str(mountinfo)) is True  # ntfs-3g
+    assert device_is_rotational(0, 53, str(tmp_path), str(mountinfo)) is None  # NFS
+    assert device_is_rotational(0, 21, str(tmp_path), str(mountinfo)) is None  # proc

@@ -20,6 +20,7 @@ from luna_desktop.ui import scan_flow as scan_flow_module
 from luna_desktop.ui import tree_panel as tree_panel_module
 from luna_desktop.ui.actions import SPECS
 from luna_desktop.ui.main_window import MainWindow
+from luna_desktop.ui.scan_status import describe
 from luna_desktop.ui.settings import Settings
 from tests.media_factory import make_jpeg
 from tests.scanning import run_scan
@@ -225,6 +226,22 @@ def test_ignore_patterns_from_preferences_reach_the_scan(open_window, qtbot, tmp
     names = {f.filename for f in FileEntry.select()}
     assert names == {"keep.jpg"}
     assert ScanRun.get().counts["ignored"] == 2
+
+
+def test_how_drives_are_read_comes_from_preferences_and_shows(open_window, qtbot, tmp_path):
+    # Both ways round, so that whatever this machine's disk says, one of them overrides it.
+    for choice, shown in (("rotating", True), ("solid", False)):
+        card = tmp_path / choice
+        for i in range(3):
+            make_jpeg(card / f"{i}.jpg", color=(i, i, i))
+        Settings().disk_reading = choice  # an external disk the system misreports
+        w = open_window()
+        seen = []
+        w.scans.progressed.connect(lambda progress, seen=seen: seen.append(describe(progress)))
+        w.start_scan(card, choice)
+        qtbot.waitUntil(lambda w=w: not w.scan_running(), timeout=60000)
+        assert seen, choice
+        assert all(("rotating disk: one reader" in text) is shown for text in seen), seen
 
 
 # -- keys the README promises ----------------------------------------------------------------

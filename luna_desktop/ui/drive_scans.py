@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from luna_desktop.scan.disk_kind import AUTO
 from luna_desktop.scan.pipeline import Cancel, ScanOptions, scan_drive
 from luna_desktop.scan.progress import ScanProgress
 
@@ -38,13 +39,13 @@ class DriveScans(QObject):
     def running(self) -> bool:
         return self._cancel is not None
 
-    def start(self, root: Path, name: str, ignore: list[str]) -> None:
+    def start(self, root: Path, name: str, ignore: list[str], disk: str = AUTO) -> None:
         cancel = Cancel()
         # Decoders never run in the window's process, however small the scan: one that
         # crashes on a broken file takes a worker, not the curator's unsaved words.
         # Half the CLI's batches: a curator saving while the scan writes waits behind one
         # batch at most (ui_bench: a 200-row batch kept a save waiting up to ~95 ms).
-        options = ScanOptions(ignore=ignore, batch_size=100)
+        options = ScanOptions(ignore=ignore, batch_size=100, disk=disk)
         worker = GeneratorWorker(lambda: scan_drive(root, name, options, cancel), min_interval=0.25)
         worker.signals.yielded.connect(self._progress)
         worker.signals.returned.connect(self._returned)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from luna_desktop.catalog.database import default_catalog_path
+from luna_desktop.scan.disk_kind import AUTO, ROTATING, SOLID
 
 from .settings import Settings
 from .theme import THEMES, apply_theme
@@ -39,6 +40,15 @@ IGNORE_HELP = (
 CURATOR_REQUIRED = "A curator name is required: it is recorded with every review."
 CATALOG_IS_FOLDER = "That is a folder: add a file name, e.g. catalog.sqlite3."
 RESTART_NOTE = "Takes effect the next time Luna starts."
+DISK_LABELS = {
+    AUTO: "As the system says each drive's disk is",
+    ROTATING: "As rotating disks: one reader, in on-disk order",
+    SOLID: "As SSDs: one reader per core",
+}
+DISK_HELP = (
+    "A hard disk is read fastest by one reader following the files' order on the disk. "
+    "Some USB enclosures and virtual machines report the wrong kind of disk."
+)
 
 
 class PreferencesDialog(QDialog):
@@ -50,6 +60,7 @@ class PreferencesDialog(QDialog):
             "curator_name": settings.curator_name,
             "ignore_patterns": settings.ignore_patterns,
             "theme": settings.theme,
+            "disk_reading": settings.disk_reading,
             "catalog_path": settings.catalog_path,
         }
         self._changes: set[str] = set()
@@ -60,8 +71,14 @@ class PreferencesDialog(QDialog):
 
         self.ignore_edit = _PatternsEdit("\n".join(self._original["ignore_patterns"]))
         self.ignore_edit.setTabChangesFocus(True)  # Tab must move on, not insert a tab
-        self.ignore_edit.setPlaceholderText("*.xmp\nClients/*/Proxies")
+        self.ignore_edit.setPlaceholderText("*.thm\nClients/*/Proxies")
         ignore_help = _hint(IGNORE_HELP)
+
+        self.disk_combo = QComboBox()
+        for key, label in DISK_LABELS.items():
+            self.disk_combo.addItem(label, key)
+        self.disk_combo.setCurrentIndex(list(DISK_LABELS).index(self._original["disk_reading"]))
+        disk_help = _hint(DISK_HELP)
 
         self.theme_combo = QComboBox()
         for key in THEMES:
@@ -88,6 +105,7 @@ class PreferencesDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         _add_row(form, "&Curator name:", self.curator_edit, self.curator_hint)
         _add_row(form, "&Ignore patterns:", self.ignore_edit, ignore_help)
+        _add_row(form, "&Reading drives:", self.disk_combo, disk_help)
         _add_row(form, "&Theme:", self.theme_combo)
         _add_row(
             form,
@@ -126,6 +144,7 @@ class PreferencesDialog(QDialog):
                 line.strip() for line in self.ignore_edit.toPlainText().splitlines() if line.strip()
             ],
             "theme": self.theme_combo.currentData(),
+            "disk_reading": self.disk_combo.currentData(),
             "catalog_path": str(Path(catalog).expanduser()) if catalog else None,
         }
 

@@ -102,7 +102,7 @@ class ScanFlow(QObject):
         self._refresh_interval = TREE_REFRESH_MS
         w.actions_by_id[ActionId.CANCEL_SCAN].setEnabled(True)
         w.panel.scanning_drive = name
-        self.scans.start(root, name, w.settings.ignore_patterns)
+        self.scans.start(root, name, w.settings.ignore_patterns, w.settings.disk_reading)
 
     def _progress(self, progress: ScanProgress) -> None:
         w = self.window

@@ -22,6 +22,8 @@ def describe(progress: ScanProgress) -> str:
         parts.append(f"{progress.rate:,.0f} files/s")
     if progress.eta is not None and progress.files_done:
         parts.append(f"about {_duration(progress.eta)} left")
+    if progress.read_mode == "rotating":
+        parts.append("rotating disk: one reader, in on-disk order")
     return " · ".join(parts)
 
 

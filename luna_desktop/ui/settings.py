@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
+from luna_desktop.scan.disk_kind import AUTO, DISK_CHOICES
+
 from .theme import THEMES
 
 ORGANIZATION = "Luna"
@@ -70,6 +72,18 @@ class Settings:
     def ignore_patterns(self, value: list[str]) -> None:
         patterns = [p.strip() for p in value if p and p.strip()]
         self._set("scan/ignore_patterns", patterns or None)
+
+    @property
+    def disk_reading(self) -> str:
+        """How scans read drives: "auto" (ask the system), "rotating" or "solid"."""
+        value = (self._str("scan/disk") or "").lower()
+        return value if value in DISK_CHOICES else AUTO
+
+    @disk_reading.setter
+    def disk_reading(self, value: str) -> None:
+        if value not in DISK_CHOICES:
+            raise ValueError(f"unknown disk reading {value!r}; expected one of {DISK_CHOICES}")
+        self._set("scan/disk", None if value == AUTO else value)
 
     @property
     def theme(self) -> str:
