@@ -1,6 +1,6 @@
 """Worker processes that end when Luna ends, however Luna ends.
 
-Native decoders (libvlc, libheif, Pillow's C plugins) and exifread on hostile input run
+Native decoders (libvlc, libheif, Pillow's C plugins) and the metadata readers run
 in worker processes, so a decoder that crashes takes a worker down, not the window or a
 scan. A `ProcessPoolExecutor` worker whose parent is killed (SIGKILL, a crash) would
 otherwise wait on its task queue for ever: it holds that queue's write end itself, so it
