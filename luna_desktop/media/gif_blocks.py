@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
+from luna_desktop.media.byte_source import ByteSource
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.xmp import apply_xmp
 
@@ -39,31 +40,31 @@ def read_gif(fh: BinaryIO, head: bytes, info: MediaInfo) -> None:
     width, height, flags = struct.unpack_from("<HHB", head, 6)
     info.width, info.height = width or None, height or None
     pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)  # global colour table
-    packet = _xmp_before_first_image(fh, head, pos)
+    packet = _xmp_before_first_image(ByteSource(fh, head), pos)
     if packet is None:
         packet = _xmp_at_end(fh)
     if packet:
         apply_xmp(packet, info)
 
 
-def _xmp_before_first_image(fh: BinaryIO, head: bytes, pos: int) -> bytes | None:
+def _xmp_before_first_image(source: ByteSource, pos: int) -> bytes | None:
     for _ in range(_MAX_BLOCKS):
-        block = _get(fh, head, pos, 14)
+        block = source.get(pos, 14)
         if len(block) < 2 or block[0] != 0x21:
             return None  # an image, the trailer, or the file ends
         if block == _XMP_EXTENSION:
-            return _packet_from(fh, head, pos + len(_XMP_EXTENSION))
-        pos = _skip_sub_blocks(fh, head, pos + 2)
+            return _packet_from(source, pos + len(_XMP_EXTENSION))
+        pos = _skip_sub_blocks(source, pos + 2)
         if pos is None:
             return None
     return None
 
 
-def _skip_sub_blocks(fh: BinaryIO, head: bytes, pos: int) -> int | None:
+def _skip_sub_blocks(source: ByteSource, pos: int) -> int | None:
     """The offset after a chain of sub-blocks (a length byte, then that many bytes,
     until a zero length)."""
     for _ in range(_MAX_BLOCKS):
-        size = _get(fh, head, pos, 1)
+        size = source.get(pos, 1)
         if not size:
             return None
         pos += 1 + size[0]
@@ -72,12 +73,12 @@ def _skip_sub_blocks(fh: BinaryIO, head: bytes, pos: int) -> int | None:
     return None
 
 
-def _packet_from(fh: BinaryIO, head: bytes, start: int) -> bytes | None:
+def _packet_from(source: ByteSource, start: int) -> bytes | None:
     """The raw packet from `start` up to the magic trailer. Valid UTF-8 never holds
     the bytes 0xFE and 0xFF, so the trailer's start cannot occur inside the packet."""
     data = b""
     while len(data) < _MAX_XMP:
-        chunk = _get(fh, head, start + len(data), _CHUNK)
+        chunk = source.get(start + len(data), _CHUNK)
         if not chunk:
             return None
         data += chunk
@@ -108,10 +109,3 @@ def _xmp_at_end(fh: BinaryIO) -> bytes | None:
         fh.seek(start)
         tail = fh.read(step) + tail
     return tail[at + len(_XMP_EXTENSION) : -len(ending)]
-
-
-def _get(fh: BinaryIO, head: bytes, start: int, length: int) -> bytes:
-    if start + length <= len(head):
-        return head[start : start + length]
-    fh.seek(start)
-    return fh.read(length)

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from luna_desktop.media import bmff
+from luna_desktop.media.byte_source import ByteSource
 from luna_desktop.media.exif import apply_exif, exif_from_bytes
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.xmp import apply_xmp
@@ -29,7 +31,15 @@ __all__ = ["orientation_of", "read_heif"]
 _MAX_META = 16 * 1024 * 1024  # an iPhone's meta box is ~10 KB; more is not metadata
 _MAX_ITEM = 8 * 1024 * 1024  # the most read of one EXIF or XMP item
 _MAX_BOXES = 10_000  # top-level boxes walked before giving up on a hostile file
+# Items and extents listed in iloc and ipma. An extent whose offset and length are 0 bytes
+# wide costs nothing in the file, so without a bound a few kilobytes could list millions.
+# A real file has one extent an item, and a 200-megapixel grid under a thousand tiles.
+_MAX_ITEMS = 10_000
+_MAX_EXTENTS = 1_024  # of one item
+_MAX_ALL_EXTENTS = 16_384  # of all items together
 _XMP_TYPES = (b"application/rdf+xml", b"text/xml")
+# The struct codes of iloc's fields by their width in bytes; the standard allows 0, 4, 8.
+_FIELD = {0: "", 4: "I", 8: "Q"}
 
 
 @dataclass
@@ -45,6 +55,8 @@ class _Meta:
     associations: dict[int, list[int]] = field(default_factory=dict)  # 1-based ipco indices
     describes: dict[int, list[int]] = field(default_factory=dict)  # 'cdsc': item -> items
     idat: bytes = b""
+    # What is wrong though the image is readable, each to follow "the HEIF ".
+    problems: list[str] = field(default_factory=list)
 
 
 def read_heif(fh: BinaryIO, head: bytes, info: MediaInfo) -> bool:
@@ -54,8 +66,9 @@ def read_heif(fh: BinaryIO, head: bytes, info: MediaInfo) -> bool:
     (an image sequence, a damaged meta box): the caller then tries a general reader.
     """
     size = fh.seek(0, 2)
+    source = ByteSource(fh, head)
     try:
-        meta = _parse_meta(_meta_box(fh, head, size))
+        meta = _parse_meta(_meta_box(source, size))
     except (struct.error, ValueError, IndexError):
         return False
     extent = _primary_size(meta)
@@ -63,10 +76,12 @@ def read_heif(fh: BinaryIO, head: bytes, info: MediaInfo) -> bool:
         return False
     info.extractor = "heif-boxes"
     info.width, info.height = extent
-    exif = _item_data(fh, meta, _metadata_item(meta, lambda i: meta.types.get(i) == b"Exif"))
+    exif_item = _metadata_item(meta, lambda i: meta.types.get(i) == b"Exif")
+    exif = _item_data(source, size, meta, exif_item, "an Exif")
     if exif is not None and len(exif) >= 4:
         apply_exif(exif_from_bytes(_tiff_block(exif), info), info)
-    xmp = _item_data(fh, meta, _metadata_item(meta, lambda i: _is_xmp(meta, i)))
+    xmp_item = _metadata_item(meta, lambda i: _is_xmp(meta, i))
+    xmp = _item_data(source, size, meta, xmp_item, "an XMP")
     if xmp:
         apply_xmp(xmp, info)
     transforms = _transforms(meta)
@@ -76,8 +91,10 @@ def read_heif(fh: BinaryIO, head: bytes, info: MediaInfo) -> bool:
         # exiftool reports it.
         if orientation != 1 or info.orientation is not None:
             info.orientation = orientation
+    kind = "AVIF" if meta.types.get(meta.primary or 0) == b"av01" else "HEIF"
+    for problem in meta.problems:
+        info.add_error(f"the {kind} {problem}")
     if _data_end(meta) > size:
-        kind = "AVIF" if meta.types.get(meta.primary or 0) == b"av01" else "HEIF"
         info.add_error(f"the {kind} is truncated (its image data runs past the end of the file)")
     return True
 
@@ -149,52 +166,22 @@ def _transforms(meta: _Meta) -> list[tuple[bytes, int]]:
 # --- boxes ----------------------------------------------------------------------------
 
 
-def _meta_box(fh: BinaryIO, head: bytes, size: int) -> bytes:
+def _meta_box(source: ByteSource, size: int) -> bytes:
     """The top-level meta box's payload, found by walking box headers (seeking past
     the image data, which may come first)."""
-    pos = 0
-    for _ in range(_MAX_BOXES):
-        header = head[pos : pos + 16] if pos + 16 <= len(head) else _read(fh, pos, 16)
-        if len(header) < 8:
-            break
-        length, kind = struct.unpack_from(">I4s", header)
-        start = 8
-        if length == 1:
-            (length,) = struct.unpack_from(">Q", header, 8)
-            start = 16
-        elif length == 0:
-            length = size - pos
-        if length < start:
-            break
+    for kind, at, header_len, length in bmff.file_boxes(source, size, _MAX_BOXES):
         if kind == b"meta":
             if length > _MAX_META:
                 break
-            end = pos + length
-            box = head[pos:end] if end <= len(head) else _read(fh, pos, length)
-            return box[start:]
-        pos += length
+            return source.get(at + header_len, length - header_len)
     raise ValueError("no meta box")
 
 
-def _read(fh: BinaryIO, offset: int, length: int) -> bytes:
-    fh.seek(offset)
-    return fh.read(length)
-
-
-def _children(data: bytes, pos: int = 0) -> Iterator[tuple[bytes, bytes]]:
-    """(type, payload) of each box in `data` from `pos`."""
-    while pos + 8 <= len(data):
-        length, kind = struct.unpack_from(">I4s", data, pos)
-        start = 8
-        if length == 1:
-            (length,) = struct.unpack_from(">Q", data, pos + 8)
-            start = 16
-        elif length == 0:
-            length = len(data) - pos
-        if length < start or pos + length > len(data):
-            raise ValueError(f"box {kind!r} overruns its parent")
-        yield kind, data[pos + start : pos + length]
-        pos += length
+def _children(data: bytes, start: int = 0) -> Iterator[tuple[bytes, bytes]]:
+    """(type, payload) of each box in `data` from `start`. A box that overruns its
+    parent raises: the meta box is then unreadable, and a general reader tries."""
+    for kind, body, stop in bmff.boxes(data, start, whole=True):
+        yield kind, data[body:stop]
 
 
 def _parse_meta(payload: bytes) -> _Meta:
@@ -247,24 +234,45 @@ def _parse_iloc(body: bytes, meta: _Meta) -> None:
     sizes = struct.unpack_from(">H", body, 4)[0]
     offset_size, length_size = sizes >> 12, (sizes >> 8) & 15
     base_size, index_size = (sizes >> 4) & 15, sizes & 15 if version else 0
-    pos = 6
-    count, pos = _uint(body, pos, 4 if version == 2 else 2)
+    # One struct for an item's fixed fields (id, construction method in versions 1 and
+    # 2, data reference, base offset, extent count) and one for an extent's: an
+    # iPhone's grid lists ~50 items, and field by field they cost 4 times as much.
+    try:
+        item_fields = struct.Struct(
+            (">I" if version == 2 else ">H")
+            + ("H" if version in (1, 2) else "")
+            + "H"
+            + _FIELD[base_size]
+            + "H"
+        )
+        extent_fields = struct.Struct(
+            ">" + _FIELD[index_size] + _FIELD[offset_size] + _FIELD[length_size]
+        )
+    except KeyError:
+        raise ValueError("iloc field of a width the standard does not allow") from None
+    offset_at, has_offset, has_length = bool(index_size), bool(offset_size), bool(length_size)
+    count, pos = _uint(body, 6, 4 if version == 2 else 2)
+    if count > _MAX_ITEMS:
+        meta.problems.append("lists too many items in its item locations (corrupt)")
+        count = _MAX_ITEMS
+    all_extents = 0
     for _ in range(count):
-        item, pos = _uint(body, pos, 4 if version == 2 else 2)
-        method = 0
-        if version in (1, 2):
-            method, pos = _uint(body, pos, 2)
-            method &= 15
-        pos += 2  # data reference index
-        base, pos = _uint(body, pos, base_size)
-        extents, pos = _uint(body, pos, 2)
+        fields = item_fields.unpack_from(body, pos)
+        pos += item_fields.size
+        extents = fields[-1]
+        all_extents += extents
+        if extents > _MAX_EXTENTS or all_extents > _MAX_ALL_EXTENTS:
+            meta.problems.append("lists too many extents in its item locations (corrupt)")
+            return  # the items before are kept: the image's size does not need them
+        base = fields[-2] if base_size else 0
         spans = []
         for _ in range(extents):
-            pos += index_size
-            offset, pos = _uint(body, pos, offset_size)
-            length, pos = _uint(body, pos, length_size)
-            spans.append((base + offset, length))
-        meta.locations[item] = (method, spans)
+            extent = extent_fields.unpack_from(body, pos)
+            pos += extent_fields.size
+            offset = extent[offset_at] if has_offset else 0
+            spans.append((base + offset, extent[-1] if has_length else 0))
+        method = fields[1] & 15 if version in (1, 2) else 0
+        meta.locations[fields[0]] = (method, spans)
 
 
 def _parse_iref(body: bytes, meta: _Meta) -> None:
@@ -282,6 +290,9 @@ def _parse_iref(body: bytes, meta: _Meta) -> None:
 def _parse_ipma(body: bytes, meta: _Meta) -> None:
     version, wide_index = body[0], body[3] & 1
     count, pos = _uint(body, 4, 4)
+    if count > _MAX_ITEMS:
+        meta.problems.append("lists too many items in its item properties (corrupt)")
+        count = _MAX_ITEMS
     for _ in range(count):
         item, pos = _uint(body, pos, 2 if version < 1 else 4)
         associations = body[pos]
@@ -323,19 +334,26 @@ def _metadata_item(meta: _Meta, wanted: Callable[[int], bool]) -> int | None:
     return (about_primary or items or [None])[0]
 
 
-def _item_data(fh: BinaryIO, meta: _Meta, item: int | None) -> bytes | None:
+def _item_data(
+    source: ByteSource, size: int, meta: _Meta, item: int | None, name: str
+) -> bytes | None:
+    """An item's bytes, if it has any that can be read and they are not too many."""
     if item is None or item not in meta.locations:
         return None
     method, spans = meta.locations[item]
-    if method not in (0, 1) or sum(length for _, length in spans) > _MAX_ITEM:
+    if method not in (0, 1):
+        return None  # 2: inside another item; never seen in a metadata item
+    end = len(meta.idat) if method == 1 else size
+    # A length of 0 means "to the end" (of the file, or of idat): counted as what it
+    # reaches, so that a run of such extents, each reaching far, is seen to add up to
+    # more than the most read before any of it is read.
+    spans = [(offset, length or max(end - offset, 0)) for offset, length in spans]
+    if sum(length for _, length in spans) > _MAX_ITEM:
+        meta.problems.append(f"has {name} item of over {_MAX_ITEM >> 20} MiB (not read)")
         return None
-    parts = []
-    for offset, length in spans:
-        if method == 1:
-            parts.append(meta.idat[offset : offset + length] if length else meta.idat[offset:])
-        else:
-            parts.append(_read(fh, offset, length or _MAX_ITEM))
-    return b"".join(parts)
+    if method == 1:
+        return b"".join(meta.idat[offset : offset + length] for offset, length in spans)
+    return b"".join(source.get(offset, length) for offset, length in spans)
 
 
 def _tiff_block(exif: bytes) -> bytes:

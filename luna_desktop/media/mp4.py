@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import BinaryIO
 
+from luna_desktop.media.bmff import BoxError, TooManyBoxes, boxes, child, file_boxes
+from luna_desktop.media.byte_source import ByteSource
 from luna_desktop.media.container_info import (
     MAX_HEADER,
     ContainerInfo,
@@ -30,36 +31,12 @@ FIRST_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"
 # runs past the end (a vendor's 'uuid', 'free' padding, or trailing bytes that only
 # look like a box header) costs nothing of the video.
 _MEDIA_BOXES = {b"moov", b"mdat", b"moof"}
+# A fragmented MP4 has a few top-level boxes a fragment (a day of one-second fragments,
+# two boxes each, is 172,800); a file of many more is a damaged or hostile one.
+_MAX_TOP_BOXES = 1_000_000
 _EPOCH_1904 = datetime(1904, 1, 1, tzinfo=UTC)
 # Adobe's XMP box: a top-level 'uuid' box with this UUID holds the raw packet.
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
-
-
-def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
-    """(type, payload start, payload end) of the boxes in data[start:end]."""
-    pos = start
-    while pos + 8 <= end:
-        size, kind = struct.unpack_from(">I4s", data, pos)
-        header = 8
-        if size == 1:
-            size, header = struct.unpack_from(">Q", data, pos + 8)[0], 16
-        elif size == 0:
-            size = end - pos
-        if size < header:
-            raise ValueError(f"bad size in box {kind!r}")
-        yield kind, pos + header, min(pos + size, end)
-        pos += size
-
-
-def _child(data: bytes, start: int, end: int, *path: bytes) -> tuple[int, int] | None:
-    for name in path:
-        for kind, s, e in _boxes(data, start, end):
-            if kind == name:
-                start, end = s, e
-                break
-        else:
-            return None
-    return start, end
 
 
 def _is_box_type(kind: bytes) -> bool:
@@ -69,36 +46,34 @@ def _is_box_type(kind: bytes) -> bool:
 
 def read_mp4(f: BinaryIO, size: int, info: ContainerInfo) -> None:
     """Walk the top-level boxes, read `moov`, and judge how the file ends."""
-    pos, moov, overrun = 0, None, None
-    while pos + 8 <= size:
-        f.seek(pos)
-        header = f.read(32)  # size, type, 64-bit size and a uuid box's UUID
-        box_size, kind = struct.unpack_from(">I4s", header)
-        header_len = 8
-        if box_size == 1 and len(header) >= 16:
-            box_size, header_len = struct.unpack_from(">Q", header, 8)[0], 16
-        elif box_size == 0 and _is_box_type(kind):
-            box_size = size - pos  # "to the end of the file"
-        if box_size < header_len or not _is_box_type(kind):
-            break  # not a box: the structure ends here
-        if kind == b"moov" and moov is None:
-            f.seek(pos + header_len)
-            moov = f.read(min(box_size - header_len, MAX_HEADER))
-        elif kind == b"uuid" and header[header_len : header_len + 16] == XMP_UUID:
-            f.seek(pos + header_len + 16)
-            length = min(box_size - header_len - 16, MAX_HEADER)
-            info.xmp = info.xmp or (f.read(length) if length > 0 else None)
-        if pos + box_size > size:
-            overrun = kind
-            break
-        pos += box_size
-    # `pos` is now where the last whole box ends; anything after it is not a whole box.
+    source = ByteSource(f, b"")  # read_container holds no head: every range is read
+    end, moov, overrun, judged = 0, None, None, True  # end: where the last whole box ends
+    try:
+        for kind, at, header_len, box_size in file_boxes(source, size, _MAX_TOP_BOXES):
+            if not _is_box_type(kind):
+                break  # not a box: the structure ends here
+            body = at + header_len
+            if kind == b"moov" and moov is None:
+                moov = source.get(body, min(box_size - header_len, MAX_HEADER))
+            elif kind == b"uuid" and source.get(body, 16) == XMP_UUID:
+                length = min(box_size - header_len - 16, MAX_HEADER)
+                info.xmp = info.xmp or (source.get(body + 16, length) if length > 0 else None)
+            if at + box_size > size:
+                overrun = kind
+                break
+            end = at + box_size
+    except TooManyBoxes:
+        # The walk stopped short of the end, so how the file ends is not known.
+        judged = False
+        info.notes.append(f"its end was not checked: over {_MAX_TOP_BOXES:,} top-level boxes")
+    except BoxError:
+        pass  # a size no box can have: the structure ends here
     if overrun in _MEDIA_BOXES or (overrun and moov is None):
         name = overrun.decode("latin-1")
         info.problems.append(f"file is truncated: its '{name}' box ends past the end")
     if moov is None:
-        if pos < size and not overrun:
-            info.problems.append(f"corrupt box header at byte {pos}")
+        if end < size and not overrun and judged:
+            info.problems.append(f"corrupt box header at byte {end}")
         info.problems.append("no 'moov' box (truncated, or the recording never finished)")
         return
     try:
@@ -108,17 +83,17 @@ def read_mp4(f: BinaryIO, size: int, info: ContainerInfo) -> None:
             raise
         return  # a moov cut short fails somewhere: that it is cut short is said above
     info.has_audio = info.audio_codec is not None
-    if pos < size and overrun not in _MEDIA_BOXES:
-        if last_chunk >= pos:  # the sample tables point at data that is not all there
+    if end < size and overrun not in _MEDIA_BOXES and judged:
+        if last_chunk >= end:  # the sample tables point at data that is not all there
             info.problems.append("file is truncated: its media data runs past the end")
         else:
-            info.notes.append(bytes_after_end(size - pos, "video"))
+            info.notes.append(bytes_after_end(size - end, "video"))
 
 
 def _read_moov(moov: bytes, info: ContainerInfo) -> int:
     """Fill `info` from the movie box; return the furthest chunk offset of any track."""
     last_chunk = 0
-    for kind, s, e in _boxes(moov, 0, len(moov)):
+    for kind, s, e in boxes(moov, 0, len(moov)):
         if kind == b"mvhd":
             date = _mvhd(moov, s, info)
             if date:  # UTC by the spec, so a phone's local capture time (rank 0) wins
@@ -148,17 +123,17 @@ def _trak(data: bytes, s: int, e: int, info: ContainerInfo) -> int:
     """Fill in what the first video track states; return where the track's last chunk of
     media data begins (0: no sample table), which tells how far the media data reaches."""
     info.streams += 1
-    stbl = _child(data, s, e, b"mdia", b"minf", b"stbl")
+    stbl = child(data, s, e, b"mdia", b"minf", b"stbl")
     last_chunk = _last_chunk(data, stbl) if stbl else 0
-    hdlr = _child(data, s, e, b"mdia", b"hdlr")
+    hdlr = child(data, s, e, b"mdia", b"hdlr")
     handler = data[hdlr[0] + 8 : hdlr[0] + 12] if hdlr else b""
     if handler == b"soun" and info.audio_codec is None and stbl:
-        stsd = _child(data, *stbl, b"stsd")
+        stsd = child(data, *stbl, b"stsd")
         if stsd and stsd[1] - stsd[0] >= 16:
             info.audio_codec = codec_name(data[stsd[0] + 12 : stsd[0] + 16])
     if handler != b"vide" or info.width is not None:
         return last_chunk  # only the first video track describes the video
-    tkhd = _child(data, s, e, b"tkhd")
+    tkhd = child(data, s, e, b"tkhd")
     if tkhd:
         at = tkhd[0] + 4 + (32 if data[tkhd[0]] == 1 else 20) + 16
         a, b, _, c, d = struct.unpack_from(">5i", data, at)  # the matrix's a b u c d
@@ -171,7 +146,7 @@ def _trak(data: bytes, s: int, e: int, info: ContainerInfo) -> int:
         info.orientation = orientation if orientation != 1 else None  # 1: as stored
     if not stbl:
         return last_chunk
-    stsd = _child(data, *stbl, b"stsd")
+    stsd = child(data, *stbl, b"stsd")
     if stsd and struct.unpack_from(">I", data, stsd[0] + 4)[0]:
         entry = stsd[0] + 8
         info.codec = codec_name(data[entry + 4 : entry + 8])
@@ -182,7 +157,7 @@ def _trak(data: bytes, s: int, e: int, info: ContainerInfo) -> int:
             # A writer that put the displayed (turned) size in tkhd: the stored size is
             # the sample entry's, and the matrix still says how to turn it.
             info.width, info.height = coded
-    stts, mdhd = _child(data, *stbl, b"stts"), _child(data, s, e, b"mdia", b"mdhd")
+    stts, mdhd = child(data, *stbl, b"stts"), child(data, s, e, b"mdia", b"mdhd")
     if stts and mdhd:
         count = struct.unpack_from(">I", data, stts[0] + 4)[0]
         pairs = struct.unpack_from(f">{2 * count}I", data, stts[0] + 8)
@@ -213,7 +188,7 @@ def _sign(value: int) -> int:
 def _last_chunk(data: bytes, stbl: tuple[int, int]) -> int:
     """The largest chunk offset in a sample table's stco (32-bit) or co64 (64-bit) box."""
     for name, fmt, width in ((b"stco", "I", 4), (b"co64", "Q", 8)):
-        box = _child(data, *stbl, name)
+        box = child(data, *stbl, name)
         if box:
             (count,) = struct.unpack_from(">I", data, box[0] + 4)
             count = min(count, (box[1] - box[0] - 8) // width)  # a count past the box lies
@@ -247,7 +222,7 @@ def _note_text(name: str, text: str, info: ContainerInfo) -> None:
 
 
 def _udta(data: bytes, s: int, e: int, info: ContainerInfo) -> None:
-    for kind, bs, be in _boxes(data, s, e):
+    for kind, bs, be in boxes(data, s, e):
         if kind == b"meta":
             _meta(data, bs, be, info)
         elif kind == b"XMP_":  # QuickTime's XMP: the raw packet, as Adobe writes it in MOV
@@ -282,15 +257,15 @@ def _meta(data: bytes, s: int, e: int, info: ContainerInfo) -> None:
     if data[s + 4 : s + 8] != b"hdlr":  # ISO 'meta' is a full box; QuickTime's is not
         s += 4
     keys: list[str] = []
-    for kind, bs, be in _boxes(data, s, e):
+    for kind, bs, be in boxes(data, s, e):
         if kind == b"keys":
-            for _, ks, ke in _boxes(data, bs + 8, be):  # each key: size, namespace, name
+            for _, ks, ke in boxes(data, bs + 8, be):  # each key: size, namespace, name
                 keys.append(data[ks:ke].decode("utf-8", "replace"))
         elif kind == b"ilst":
-            for item, items, iteme in _boxes(data, bs, be):
+            for item, items, iteme in boxes(data, bs, be):
                 index = int.from_bytes(item, "big")
                 name = keys[index - 1] if 0 < index <= len(keys) else item.decode("latin-1")
-                for dkind, ds, de in _boxes(data, items, iteme):
+                for dkind, ds, de in boxes(data, items, iteme):
                     # 'data': 32-bit type (1 = UTF-8), 32-bit locale, value
                     if dkind == b"data" and struct.unpack_from(">I", data, ds)[0] == 1:
                         _note_text(name, data[ds + 8 : de].decode("utf-8", "replace"), info)

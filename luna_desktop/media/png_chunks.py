@@ -23,6 +23,7 @@ import struct
 import zlib
 from typing import BinaryIO
 
+from luna_desktop.media.byte_source import ByteSource
 from luna_desktop.media.exif import apply_exif, exif_from_bytes
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.iptc import apply_iptc_profile
@@ -178,22 +179,19 @@ def _raw_profile(name: bytes, text: bytes, blocks: _Blocks) -> None:
 
 
 class _FileBytes:
-    """The file's bytes by offset, from the head the scan holds, a tail window read
-    once, or the file."""
+    """The file's bytes by offset: from the file's tail once that has been read (when
+    the walk jumps past the image data), else as ByteSource gives them."""
 
     def __init__(self, fh: BinaryIO, head: bytes) -> None:
-        self.fh, self.head = fh, head
+        self.source, self.fh, self.head = ByteSource(fh, head), fh, head
         self.size = fh.seek(0, 2)
         self.tail, self.tail_start = b"", self.size
 
     def get(self, start: int, length: int) -> bytes:
-        end = start + length
-        if end <= len(self.head):
-            return self.head[start:end]
+        # The tail starts past the head, so a range in it is never one in the head.
         if start >= self.tail_start:
-            return self.tail[start - self.tail_start : end - self.tail_start]
-        self.fh.seek(start)
-        return self.fh.read(length)
+            return self.tail[start - self.tail_start : start + length - self.tail_start]
+        return self.source.get(start, length)
 
     def read_tail(self, start: int) -> None:
         self.tail_start = start

@@ -18,6 +18,8 @@ import struct
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from luna_desktop.media import bmff
+from luna_desktop.media.byte_source import ByteSource
 from luna_desktop.media.exif import apply_exif, exif_from_bytes
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.tiff_ifd import TiffDirectories
@@ -116,64 +118,40 @@ def _craw_size(moov: bytes, start: int, end: int) -> tuple[int, int] | None:
 def _read_moov(fh: BinaryIO, head: bytes, size: int) -> tuple[bytes | None, str | None]:
     """The moov box's payload, and what is wrong with the file if anything: walking the
     top-level boxes' headers (never their contents) shows a file cut short."""
-    moov, position = None, 0
-    for _ in range(_MAX_BOXES):
-        if position >= size:
-            return moov, None
-        header = _read(fh, head, position, 16)
-        if len(header) < 8:
-            return moov, "CR3 box header cut short (the file ends early)"
-        length, kind = struct.unpack_from(">I4s", header)
-        body = position + 8
-        if length == 1 and len(header) == 16:
-            (length,) = struct.unpack_from(">Q", header, 8)
-            body += 8
-        elif length == 0:  # the last box, to the end of the file
-            length = size - position
-        if length < body - position:
-            return moov, f"corrupt CR3 box at byte {position}"
-        end = position + length
-        if kind == b"moov" and moov is None:
-            if length > _MAX_MOOV:
-                return None, "CR3 moov box is implausibly large (corrupt)"
-            moov = _read(fh, head, body, end - body)
-        if end > size:
-            if kind == b"moov":
-                return moov, "CR3 moov box cut short (the file ends early)"
-            what = "image data" if kind == b"mdat" else f"{kind.decode('latin-1')!r} box"
-            return moov, f"the CR3 is truncated (its {what} runs past the end of the file)"
-        position = end
-    return moov, "too many boxes in the CR3 (corrupt)"
-
-
-def _read(fh: BinaryIO, head: bytes, offset: int, length: int) -> bytes:
-    if offset + length <= len(head):
-        return head[offset : offset + length]
-    fh.seek(offset)
-    return fh.read(length)
+    source = ByteSource(fh, head)
+    moov, end = None, 0  # end: where the last whole box ends
+    try:
+        for kind, at, header_len, length in bmff.file_boxes(source, size, _MAX_BOXES):
+            if kind == b"moov" and moov is None:
+                if length > _MAX_MOOV:
+                    return None, "CR3 moov box is implausibly large (corrupt)"
+                moov = source.get(at + header_len, length - header_len)
+            if at + length > size:
+                if kind == b"moov":
+                    return moov, "CR3 moov box cut short (the file ends early)"
+                what = "image data" if kind == b"mdat" else f"{kind.decode('latin-1')!r} box"
+                return moov, f"the CR3 is truncated (its {what} runs past the end of the file)"
+            end = at + length
+    except bmff.TooManyBoxes:
+        return moov, "too many boxes in the CR3 (corrupt)"
+    except bmff.BoxError:
+        return moov, f"corrupt CR3 box at byte {end}"
+    if end < size:
+        return moov, "CR3 box header cut short (the file ends early)"
+    return moov, None
 
 
 def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
-    """(type, payload start, payload end) of each box from `start` to `end`; a box cut
-    short is given up to where the data ends, and nothing after it."""
-    end = min(end, len(data))
-    position = start
-    while position + 8 <= end:
-        length, kind = struct.unpack_from(">I4s", data, position)
-        body = position + 8
-        if length == 1 and body + 8 <= end:
-            (length,) = struct.unpack_from(">Q", data, body)
-            body += 8
-        elif length == 0:
-            length = end - position
-        if length < body - position:
-            return
-        yield kind, body, min(position + length, end)
-        position += length
+    """The boxes from `start` to `end`, ending quietly at a damaged one: what came
+    before it is kept, and a Canon box it hides is reported missing by its reader."""
+    try:
+        yield from bmff.boxes(data, start, end)
+    except bmff.BoxError:
+        return
 
 
 def _child(data: bytes, start: int, end: int, *path: bytes) -> tuple[int, int] | None:
-    for kind, body, stop in _boxes(data, start, end):
-        if kind == path[0]:
-            return (body, stop) if len(path) == 1 else _child(data, body, stop, *path[1:])
-    return None
+    try:
+        return bmff.child(data, start, end, *path)
+    except bmff.BoxError:
+        return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
+from luna_desktop.media.byte_source import ByteSource
 from luna_desktop.media.exif import apply_exif, exif_from_bytes
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.xmp import apply_xmp
@@ -26,12 +27,13 @@ _MAX_CHUNKS = 100_000  # an animation has a chunk per frame; more is a hostile f
 def read_webp(fh: BinaryIO, head: bytes, info: MediaInfo) -> None:
     info.extractor = "webp-chunks"
     size = fh.seek(0, 2)
+    source = ByteSource(fh, head)
     end = min(8 + struct.unpack_from("<I", head, 4)[0], size) if len(head) >= 12 else 0
     exif = xmp = None
     wanted = 0  # metadata chunks the VP8X flags announce and not yet found
     pos = 12
     for _ in range(_MAX_CHUNKS):
-        header = _get(fh, head, pos, 18)
+        header = source.get(pos, 18)
         if len(header) < 8 or pos + 8 > end:
             break
         kind, length = header[:4], struct.unpack_from("<I", header, 4)[0]
@@ -44,10 +46,10 @@ def read_webp(fh: BinaryIO, head: bytes, info: MediaInfo) -> None:
         elif kind in (b"VP8 ", b"VP8L") and info.width is None:
             _bitstream_size(kind, body, info)
         elif kind == b"EXIF" and exif is None and length <= _MAX_BLOCK:
-            exif = _get(fh, head, pos + 8, length)
+            exif = source.get(pos + 8, length)
             wanted &= ~_HAS_EXIF
         elif kind == b"XMP " and xmp is None and length <= _MAX_BLOCK:
-            xmp = _get(fh, head, pos + 8, length)
+            xmp = source.get(pos + 8, length)
             wanted &= ~_HAS_XMP
         if info.width is not None and not wanted:
             break  # the size is known and no metadata is announced (or left)
@@ -69,10 +71,3 @@ def _bitstream_size(kind: bytes, body: bytes, info: MediaInfo) -> None:
     elif kind == b"VP8L" and len(body) >= 5 and body[0] == 0x2F:
         bits = int.from_bytes(body[1:5], "little")
         info.width, info.height = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-
-
-def _get(fh: BinaryIO, head: bytes, start: int, length: int) -> bytes:
-    if start + length <= len(head):
-        return head[start : start + length]
-    fh.seek(start)
-    return fh.read(length)
