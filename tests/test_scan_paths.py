@@ -18,6 +18,7 @@ def _rows_and_readers() -> tuple[dict, set[int]]:
     for r in FileEntry.select().dicts():
         extra = dict(r["extra"] or {})
         readers.add(extra.pop("reader_pid"))
+        extra.pop("reader_niceness")  # the readers in processes run at a lower priority
         key = (r["folder"], r["filename"])
         keywords = {t.name for t in Tag.select().join(FileTag).where(FileTag.file == r["id"])}
         rows[key] = {k: v for k, v in r.items() if k not in _SKIP} | {
