@@ -22,13 +22,16 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import wait
 
 # What the fork server imports once, so each worker forked from it starts in
-# milliseconds with the readers and renderers already loaded.
-# (The scan's reader imports the media readers only when it first reads a file, so a
-# command that reads none never loads them: they are named here on their own.)
-PRELOAD = ["luna_desktop.scan.reader", "luna_desktop.media.extract", "luna_desktop.media.render"]
+# milliseconds with what it runs already loaded: the scan's readers (the reader imports
+# the media readers only when it first reads a file, so they are named on their own),
+# and, in the window, the preview's renderer as well. What any pool asked for before the
+# fork server started is preloaded; a worker needing more imports it itself.
+SCAN_PRELOAD = ("luna_desktop.scan.reader", "luna_desktop.media.extract")
+WINDOW_PRELOAD = (*SCAN_PRELOAD, "luna_desktop.media.render")
+_preload: set[str] = set()
 
 
-def worker_context() -> multiprocessing.context.BaseContext:
+def worker_context(preload: tuple[str, ...] = SCAN_PRELOAD) -> multiprocessing.context.BaseContext:
     """How worker processes start: never a plain fork of this process.
 
     Forking a process that runs threads (Qt's, libvlc's, a scan's) can deadlock the
@@ -38,7 +41,8 @@ def worker_context() -> multiprocessing.context.BaseContext:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
+        _preload.update(preload)
+        context.set_forkserver_preload(sorted(_preload))
         return context
     return multiprocessing.get_context("spawn")
 
@@ -69,7 +73,9 @@ def _exit_with(sentinel: int) -> None:
     os._exit(0)
 
 
-def worker_pool(workers: int, niceness: int = 0) -> ProcessPoolExecutor:
+def worker_pool(
+    workers: int, niceness: int = 0, preload: tuple[str, ...] = SCAN_PRELOAD
+) -> ProcessPoolExecutor:
     """A pool of `workers` processes that exit with their parent.
 
     `niceness` above 0 makes them yield the processor to Luna's own process: a scan's
@@ -78,5 +84,8 @@ def worker_pool(workers: int, niceness: int = 0) -> ProcessPoolExecutor:
     every file passes through.
     """
     return ProcessPoolExecutor(
-        workers, mp_context=worker_context(), initializer=start_worker, initargs=(niceness,)
+        workers,
+        mp_context=worker_context(preload),
+        initializer=start_worker,
+        initargs=(niceness,),
     )

@@ -86,7 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from luna_desktop.catalog.errors import CatalogError
+    from luna_desktop.process_pool import WINDOW_PRELOAD, worker_context
 
+    # The window's workers scan and render previews: their fork server loads both,
+    # whichever of them starts it.
+    worker_context(WINDOW_PRELOAD)
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName("Luna Desktop")
     app.setOrganizationName("Luna")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from luna_desktop.process_pool import worker_pool
+from luna_desktop.process_pool import WINDOW_PRELOAD, worker_pool
 
 from .preview_worker import Decoded, PreviewRequest, decode_file, receive
 
@@ -135,7 +135,7 @@ class DecoderProcess:
     # --- with the lock held ---------------------------------------------------------
 
     def _new_pool(self) -> None:
-        pool = self._pool = worker_pool(1)
+        pool = self._pool = worker_pool(1, preload=WINDOW_PRELOAD)
         # Submitting starts the worker process now; the answer tells us who it is.
         probe = pool.submit(os.getpid)
         probe.add_done_callback(functools.partial(self._learn_pid, pool))

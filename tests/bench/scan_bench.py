@@ -175,8 +175,12 @@ def report_problems(first: dict) -> None:
 
 
 def run_child(drive: Path, catalog: Path, disk: str = "auto") -> dict:
+    # Python may cache bytecode, as it does on a user's machine (some shells forbid it:
+    # then every scan would compile Luna's modules, in the scan and in its fork server).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     out = subprocess.run(
         [sys.executable, __file__, "--child-scan", str(drive), str(catalog), disk],
+        env=env,
         capture_output=True,
         text=True,
         check=True,
