@@ -53,7 +53,7 @@ from .writer import CatalogWriter
 # ScanOptions, Cancel and check_scan_root live in .options; callers import them here.
 __all__ = ["CATALOG_FULL_MESSAGE", "Cancel", "ScanOptions", "check_scan_root", "scan_drive"]
 
-_SCAN_CACHE_KIB = -16_000  # negative: KiB, as SQLite's cache_size pragma takes it
+_SCAN_CACHE_KIB = -8_000  # negative: KiB, as SQLite's cache_size pragma takes it
 
 CATALOG_FULL_MESSAGE = (
     "the disk holding the catalogue is full: free some space and scan again; nothing was lost"
