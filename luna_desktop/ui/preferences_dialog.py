@@ -34,7 +34,7 @@ from .settings import Settings
 from .theme import THEMES, apply_theme
 
 IGNORE_HELP = (
-    "Names or relative paths to skip when scanning, e.g. *.xmp or Clients/*/Proxies. "
+    "Names or relative paths to skip when scanning, e.g. *.thm or Clients/*/Proxies. "
     "System litter (.DS_Store, Thumbs.db…) is always skipped."
 )
 CURATOR_REQUIRED = "A curator name is required: it is recorded with every review."
