@@ -10,6 +10,7 @@ library is involved: opening a JPEG with one costs more than reading these segme
 
 from __future__ import annotations
 
+import io
 import struct
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -18,6 +19,7 @@ from luna_desktop.media.byte_source import ByteSource
 from luna_desktop.media.exif import apply_exif, exif_from_bytes
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.iptc import apply_iptc, photoshop_resource
+from luna_desktop.media.tiff_ifd import TiffDirectories
 from luna_desktop.media.xmp import apply_xmp
 
 __all__ = ["read_jpeg"]
@@ -153,16 +155,6 @@ def _mpf_image_count(tiff: bytes) -> int | None:
     """NumberOfImages from the MPF index IFD (a little TIFF structure of its own)."""
     if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
         return None
-    order = "<" if tiff[:2] == b"II" else ">"
-    (offset,) = struct.unpack_from(order + "I", tiff, 4)
-    if offset + 2 > len(tiff):
-        return None
-    (count,) = struct.unpack_from(order + "H", tiff, offset)
-    for i in range(count):
-        at = offset + 2 + 12 * i
-        if at + 12 > len(tiff):
-            return None
-        tag, _kind, _n, value = struct.unpack_from(order + "HHII", tiff, at)
-        if tag == _MPF_IMAGES:
-            return value
-    return None
+    directories = TiffDirectories(io.BytesIO(tiff), tiff[:8])
+    first = next(directories.walk(), None)
+    return directories.first_int(first.entries, _MPF_IMAGES, 0) or None if first else None

@@ -181,7 +181,6 @@ class _Walk:
         self.es = bytearray()
         self.stop = 0  # where the last whole unit ends (relative to the file)
         self.overrun = False  # the last unit's stated length runs past the data
-        self.end_code = False
 
     def walk(self, data: bytes, pos: int, base: int = 0, info: ContainerInfo | None = None) -> None:
         """Walk the units from pos; with `info`, also take the video's headers."""
@@ -195,7 +194,7 @@ class _Walk:
                 continue
             code = data[pos + 3]
             if code == END_CODE:
-                self.end_code, self.stop = True, base + pos + 4
+                self.stop = base + pos + 4
                 return
             if code == PACK:
                 length = _pack_length(data, pos)

@@ -56,12 +56,13 @@ def apply_xmp(packet: bytes | str, info: MediaInfo) -> None:
     _apply(packet, info, "xmp", "unreadable XMP")
 
 
-def apply_sidecar_xmp(packet: bytes | str, info: MediaInfo) -> None:
+def apply_sidecar_xmp(packet: bytes | str, info: MediaInfo, name: str = "") -> None:
     """An XMP sidecar (IMG_1234.xmp beside IMG_1234.CR2, written by Lightroom or
     darktable), read after or before the file itself: its keywords, title, description,
     rating, creator and places win over what the file embeds, field by field. Its date
     and position only fill in what the file lacks, as embedded XMP's do."""
-    _apply(packet, info, "xmp_sidecar", "unreadable XMP sidecar")
+    # Named, since the error shows on the image's row: the sidecar is what to fix.
+    _apply(packet, info, "xmp_sidecar", f"unreadable XMP sidecar {name}".rstrip())
 
 
 def _apply(packet: bytes | str, info: MediaInfo, source: str, problem: str) -> None:

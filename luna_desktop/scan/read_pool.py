@@ -40,7 +40,6 @@ class ReadPool:
     def __init__(self, workers: int, *, processes: bool) -> None:
         self.workers = workers
         self.use_processes = processes
-        self.submitted = 0
         self._threads: ThreadPoolExecutor | None = None
         self._processes: ProcessPoolExecutor | None = None
         self._tasks: dict[Future[list[FileRecord]], tuple[list[FileJob], Executor]] = {}
@@ -58,7 +57,6 @@ class ReadPool:
     def submit(self, jobs: list[FileJob]) -> None:
         executor = self._executor()
         future = executor.submit(read_files, jobs)
-        self.submitted += len(jobs)
         self._tasks[future] = (jobs, executor)
 
     def completed(self, timeout: float | None) -> list[Completed]:

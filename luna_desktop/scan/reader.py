@@ -126,7 +126,7 @@ def _read_sidecar(path: bytes, name: str, info: MediaInfo) -> Sidecar:
     if len(packet) > _MAX_SIDECAR:
         info.add_error(f"its XMP sidecar {name} is too large to be one ({st.st_size:,} bytes)")
     elif packet.strip(b"\x00 \t\r\n"):
-        apply_sidecar_xmp(packet, info)
+        apply_sidecar_xmp(packet, info, name)
     return Sidecar(name, st.st_size, st.st_mtime)
 
 

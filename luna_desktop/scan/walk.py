@@ -57,28 +57,21 @@ def walk_drive(
         rel = stack.pop()
         text, exact = to_text(rel)
         listing = FolderListing(rel=rel, text=text, exact=exact)
-        full = os.path.join(root, rel) if rel else root
         subfolders: list[bytes] = []
         try:
-            st = os.stat(full, follow_symlinks=False)
-            key = (st.st_dev, st.st_ino)
-            if key in visited:
-                continue
-            visited.add(key)
-            with os.scandir(full) as it:
-                entries = sorted(it, key=lambda e: e.name)
+            entries = _unvisited_entries(root, rel, visited)
         except OSError as exc:
             listing.error = _describe(exc)
             yield listing
             continue
+        if entries is None:
+            continue
 
-        for entry in entries:
+        for entry in sorted(entries, key=lambda e: e.name):
             name = entry.name
             name_text, name_exact = to_text(name)
             child_rel = os.path.join(rel, name) if rel else name
-            if rules.ignores_name(name_text) or (
-                rules.has_path_patterns and rules.ignores(to_text(child_rel)[0])
-            ):
+            if _ignored(rules, name_text, child_rel):
                 listing.ignored += 1
                 continue
             try:
@@ -115,24 +108,15 @@ def count_files(
     stack: list[bytes] = [b""]
     while stack and not should_stop():
         rel = stack.pop()
-        full = os.path.join(root, rel) if rel else root
         try:
-            st = os.stat(full, follow_symlinks=False)
-            if (st.st_dev, st.st_ino) in visited:
-                continue
-            visited.add((st.st_dev, st.st_ino))
-            with os.scandir(full) as it:
-                entries = list(it)
+            entries = _unvisited_entries(root, rel, visited)
         except OSError:
             continue
         names: list[bytes] = []
-        for entry in entries:
+        for entry in entries or ():
             name = entry.name
-            text = to_text(name)[0]
             child_rel = os.path.join(rel, name) if rel else name
-            if rules.ignores_name(text) or (
-                rules.has_path_patterns and rules.ignores(to_text(child_rel)[0])
-            ):
+            if _ignored(rules, to_text(name)[0], child_rel):
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
@@ -143,6 +127,27 @@ def count_files(
                 continue
         total += len(names) - count_paired_sidecars(names)
     return total
+
+
+def _unvisited_entries(
+    root: bytes, rel: bytes, visited: set[tuple[int, int]]
+) -> list[os.DirEntry[bytes]] | None:
+    """A folder's entries, or None for a folder already walked (a loop, a bind mount).
+    Raises OSError when the folder cannot be read."""
+    full = os.path.join(root, rel) if rel else root
+    st = os.stat(full, follow_symlinks=False)
+    key = (st.st_dev, st.st_ino)
+    if key in visited:
+        return None
+    visited.add(key)
+    with os.scandir(full) as it:
+        return list(it)
+
+
+def _ignored(rules: IgnoreRules, name_text: str, child_rel: bytes) -> bool:
+    return rules.ignores_name(name_text) or (
+        rules.has_path_patterns and rules.ignores(to_text(child_rel)[0])
+    )
 
 
 def _describe(exc: OSError) -> str:
