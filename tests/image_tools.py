@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import io
-import json
 import random
-import shutil
 import struct
 import subprocess
 import zlib
 from pathlib import Path
 
 import pillow_heif
-import pytest
 from PIL import Image
 
 from luna_desktop.media.images import read_image
 from luna_desktop.media.info import MediaInfo
+from tests.media_tools import exiftool, tool
 
 # The tests write HEIF files with Pillow; Luna itself reads HEIF from its boxes.
 pillow_heif.register_heif_opener()
@@ -25,18 +23,10 @@ pillow_heif.register_heif_opener()
 # --- tools and truth ----------------------------------------------------------------------
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is required by these tests (CI's package list installs it)")
-    return path
+_tool = tool
 
 
-def _truth(path: Path) -> dict:
-    out = subprocess.run(
-        [_tool("exiftool"), "-j", "-n", "-G1", str(path)], capture_output=True, check=True
-    )
-    return json.loads(out.stdout)[0]
+_truth = exiftool  # exiftool's values, by tag name and by group:name
 
 
 def _exiftool_write(path: Path, *args: str) -> None:

@@ -14,7 +14,7 @@ from luna_desktop.media import mpegps, mpegts
 from luna_desktop.media.containers import ContainerInfo, read_container
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.sniff import sniff
-from tests.video_tools import H264, exiftool, ffmpeg, ffprobe_duration, read
+from tests.media_tools import H264, exiftool, ffmpeg, ffprobe_duration, read
 
 MPEG_FILES = [
     ("mpeg2.ts", ("-c:v", "mpeg2video", "-c:a", "mp2")),  # 188-byte packets

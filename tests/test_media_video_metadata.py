@@ -20,7 +20,7 @@ import pytest
 from luna_desktop.media.containers import read_container
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.sniff import sniff
-from tests.video_tools import H264, exiftool, ffmpeg, read, tool
+from tests.media_tools import H264, exiftool, ffmpeg, read, tool
 
 
 def exif_position(tags: dict) -> tuple[float, float] | None:

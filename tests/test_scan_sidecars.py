@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from luna_desktop.catalog.status import Status
 from luna_desktop.scan.sidecars import pair_sidecars
 from luna_desktop.scan.walk import FoundFile
 from tests.media_factory import make_jpeg
+from tests.media_tools import exiftool
 from tests.scanning import row, run_scan
 
 
@@ -38,13 +36,6 @@ def _sidecar(path: Path, keywords: list[str], title: str = "", rating: int | Non
         encoding="utf-8",
     )
     return path
-
-
-def _exiftool(path: Path) -> dict:
-    exiftool = shutil.which("exiftool")
-    assert exiftool, "exiftool is needed (Debian: libimage-exiftool-perl)"
-    out = subprocess.run([exiftool, "-j", "-n", str(path)], capture_output=True, check=True)
-    return json.loads(out.stdout)[0]
 
 
 def _names(files: list[FoundFile]) -> list[bytes]:
@@ -114,7 +105,7 @@ def test_sidecar_is_read_with_its_image_and_not_catalogued_alone(catalog, roll):
     progress = run_scan(root)
     assert progress.counts.added == 1
     entry = row("Roll", "IMG_1.jpg")
-    truth = _exiftool(sidecar)
+    truth = exiftool(sidecar)
     assert _tags(entry) == sorted(truth["Subject"]) == ["Smith, John", "harbour"]
     assert entry.extra["title"] == truth["Title"] == "Quay"
     assert entry.extra["rating"] == truth["Rating"] == 4

@@ -1,5 +1,5 @@
-"""Tools for tests on videos made on the fly: ffmpeg makes them, exiftool and ffprobe
-say what they hold, and `read` is what a scan does with one.
+"""Tools for tests on media made on the fly: ffmpeg makes videos, exiftool and ffprobe
+say what files hold, and `read` is what a scan does with a video.
 
 They are required: a missing tool fails the test with the package to install, never
 skips it.
