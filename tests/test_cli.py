@@ -333,3 +333,64 @@ def test_rescan_with_nothing_to_read_starts_no_reader(cat, drive):
     )
     assert "luna_desktop.scan.pipeline" in loaded
     assert not loaded & {"numpy", "PIL", "pillow_heif", "vlc", "exifread"}
+
+
+# --- recordings and documents (audio through libvlc, PDFs through pypdf) ----------------
+
+
+def _recordings_and_documents(root):
+    from tests.media_tools import ffmpeg
+    from tests.test_media_audio import FORMATS, TAGS, make_audio, make_wav
+    from tests.test_media_pdf import make_pdf
+
+    make_audio(root / "Audio" / "song.mp3", *FORMATS["mp3"], tags=TAGS)
+    make_wav(root / "Audio" / "take.wav", 44100 * 2, channels=1)
+    (root / "Video").mkdir()
+    ffmpeg(root / "Video" / "clip.flv")  # no container reader: only libvlc reads it
+    make_pdf(root / "Docs" / "scan.pdf", pages=3)
+
+
+def test_ls_json_carries_audio_and_documents(cat, tmp_path, capsys):
+    root = tmp_path / "Archive"
+    _recordings_and_documents(root)
+    assert luna(cat, "scan", str(root)) == 0
+    assert "0 errors" in capsys.readouterr().out
+    assert luna(cat, "ls", "Archive", "--json") == 0
+    rows = {d["filename"]: d for d in map(json.loads, capsys.readouterr().out.splitlines())}
+    song, take, pdf = rows["song.mp3"], rows["take.wav"], rows["scan.pdf"]
+    assert (song["kind"], take["kind"], pdf["kind"]) == ("audio", "audio", "document")
+    assert song["duration"] == pytest.approx(2.5, abs=0.06) and take["duration"] == 2.0
+    assert song["extra"]["artist"] == "Ärtist Ünïcode" and song["extra"]["title"] == "Tïtle ✓"
+    assert song["pages"] is None and rows["clip.flv"]["duration"] == pytest.approx(1, abs=0.1)
+    assert pdf["pages"] == 3 and pdf["extra"]["title"] == "Tïtle ✓ of a scan"
+    assert pdf["taken_at"] == "2024-01-02T03:04:05+00:00" and pdf["duration"] is None
+    assert all(d["error"] is None and d["notes"] == [] for d in rows.values())
+    assert luna(cat, "show", "Archive:Docs/scan.pdf") == 0
+    shown = capsys.readouterr().out
+    assert "pages" in shown and "Äuthor Ünïcode" in shown and "title (file)" in shown
+    assert luna(cat, "ls", "Archive") == 0
+    assert "3 pages" in capsys.readouterr().out
+
+
+def test_scan_without_libvlc_notes_what_it_could_not_read(cat, tmp_path, capsys):
+    root = tmp_path / "Archive"
+    _recordings_and_documents(root)
+    done = subprocess.run(
+        [sys.executable, "-m", "luna_desktop.cli.main", "--catalog", str(cat), "scan", str(root)],
+        env={**os.environ, "PYTHON_VLC_LIB_PATH": "/nonexistent/libvlc.so"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "0 errors" in done.stdout and "3 with notes" in done.stdout
+    assert luna(cat, "ls", "Archive", "--json") == 0
+    rows = {d["filename"]: d for d in map(json.loads, capsys.readouterr().out.splitlines())}
+    for name in ("song.mp3", "take.wav", "clip.flv"):
+        row = rows[name]
+        assert row["error"] is None and len(row["notes"]) == 1, row
+        note = row["notes"][0]
+        assert "libvlc" in note and "apt install libvlc5" in note and "luna scan --full" in note
+    assert rows["song.mp3"]["duration"] is None and rows["clip.flv"]["duration"] is None
+    assert rows["song.mp3"]["notes"][0].startswith("duration and tags")
+    assert rows["take.wav"]["duration"] == 2.0  # from the WAV's header
+    assert rows["take.wav"]["notes"][0].startswith("tags")
+    assert rows["scan.pdf"]["pages"] == 3 and rows["scan.pdf"]["notes"] == []

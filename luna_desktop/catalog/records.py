@@ -100,6 +100,8 @@ def file_as_dict(row: FileEntry) -> dict:
         "duration": row.duration,
         "frame_rate": row.frame_rate,
         "codec": row.codec,
+        # A document's page count (a PDF's); null for every other kind of file.
+        "pages": _pages(row.extra),
         "owner": row.owner,
         "status": Status(row.status).key,
         "title": row.title,
@@ -124,6 +126,11 @@ def file_as_dict(row: FileEntry) -> dict:
             relpath_bytes(row.folder, row.filename, row.raw_path)
         ).decode("ascii")
     return data
+
+
+def _pages(extra: dict | None) -> int | None:
+    pages = (extra or {}).get("pages")
+    return pages if isinstance(pages, int) and not isinstance(pages, bool) else None
 
 
 def _tags_of(row: FileEntry, source: str) -> list[str]:

@@ -48,6 +48,29 @@ def run(args: argparse.Namespace) -> int:
             # A keyword may hold a comma ("Smith, John"): lists are joined by semicolons.
             value = "; ".join(value)
         print(f"{key:<{width}}  {value}")
-    for key, value in sorted(extra.items()):
+    for key, value in _file_facts(data, extra):
         print(f"{key:<{width}}  {value}")
     return 0
+
+
+# What the file says about itself first (a document's, a recording's), then the rest.
+_FIRST = ("title", "author", "artist", "album", "album_artist", "genre", "date", "track")
+
+
+def _file_facts(data: dict, extra: dict) -> list[tuple[str, object]]:
+    """The extra metadata as (label, value) lines. A key that is also one of the row's
+    own (title, date, description: the curator's) is labelled "(file)", and dropped when
+    it only repeats the row (pages); a track number shows its total, as 3/12."""
+    extra = dict(extra)
+    if "track" in extra and "track_total" in extra:
+        extra["track"] = f"{extra['track']}/{extra.pop('track_total')}"
+    keys = [k for k in _FIRST if k in extra] + sorted(k for k in extra if k not in _FIRST)
+    lines = []
+    for key in keys:
+        value = extra[key]
+        if key in data:
+            if data[key] == value:
+                continue
+            key = f"{key} (file)"
+        lines.append((key, value))
+    return lines

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+from .audio import read_audio
 from .completeness import image_ending
+from .documents import read_pdf
 from .images import read_image
 from .info import MediaInfo, bytes_after_end
 from .sniff import sniff
@@ -29,6 +31,10 @@ def extract(
             read_image(fh, info, head)
         elif kind == "video":
             read_video(path, info)
+        elif kind == "audio":
+            read_audio(path, info)
+        elif mime == "application/pdf":
+            read_pdf(path, info)
     except Exception as exc:  # a reader bug must not stop a scan of a million files
         info.add_error(f"could not read {kind} metadata: {exc.__class__.__name__}: {exc}")
     ending = image_ending(mime, head, tail, size)

@@ -12,8 +12,9 @@ import os
 import stat
 import threading
 import urllib.parse
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from luna_desktop.media.container_info import ContainerInfo, codec_name
 from luna_desktop.media.containers import read_container
@@ -35,10 +36,11 @@ _GRACE_S = 1.0  # beyond libvlc's own timeout, before we give up on it
 def read_video(path: bytes | str, info: MediaInfo, timeout_ms: int = 5000) -> None:
     """Fill duration, size, frame rate, codec, date, place and camera of a video into info.
 
-    Never raises: an unreadable, empty, truncated or corrupt file, a timeout or a missing
-    libvlc adds a message with `info.add_error` and keeps whatever could be read; bytes
-    after the end of a whole video are only a note (`info.add_note`). Safe to call from
-    several threads at once. `path` may be bytes that are not UTF-8.
+    Never raises: an unreadable, empty, truncated or corrupt file or a timeout adds a
+    message with `info.add_error` and keeps whatever could be read. Bytes after the end
+    of a whole video are only a note (`info.add_note`), and so is a missing libvlc: the
+    file is not at fault, and the note says what was not read and how to install it.
+    Safe to call from several threads at once. `path` may be bytes that are not UTF-8.
     """
     try:
         _read_video(path, info, max(1, int(timeout_ms)))
@@ -67,7 +69,7 @@ def _read_video(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
         return
 
     problems = list(container.problems) if container else []
-    duration_ms, tracks, parsed = None, [], False
+    duration_ms, tracks, parsed, vlc_missing = None, [], False, None
     # libvlc's preparser costs milliseconds a file (most of a scan's time on a drive of
     # videos); it is asked only for what the container's header did not state.
     if not states_everything(container):
@@ -76,10 +78,12 @@ def _read_video(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
         from luna_desktop.media.vlc_runtime import VlcUnavailableError
 
         try:
-            duration_ms, tracks = _parse_with_libvlc(path, timeout_ms)
+            duration_ms, tracks, _meta = _parse_with_libvlc(path, timeout_ms)
             parsed = True
-        except (_ParseError, VlcUnavailableError) as exc:
+        except ParseError as exc:
             problems.append(str(exc))
+        except VlcUnavailableError as exc:
+            vlc_missing = exc
 
     _merge(info, container, duration_ms, tracks)
     readers = (["libvlc"] if parsed else []) + ([container.format] if container else [])
@@ -87,7 +91,13 @@ def _read_video(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
         info.extractor = "+".join(filter(None, [info.extractor, *readers]))
 
     video = next((t for t in tracks if t.kind == "video"), None)
-    if not tracks and not (container and container.streams):
+    if vlc_missing is not None:
+        # Not the file's fault: say what libvlc would have filled in, and how to get it.
+        # (Nor is "no stream found" or "duration unknown" a finding without libvlc.)
+        from luna_desktop.media.vlc_runtime import unavailable_note
+
+        info.add_note(unavailable_note(_unread(info), vlc_missing))
+    elif not tracks and not (container and container.streams):
         problems.append("no audio or video stream found (not a video, or corrupt)")
     elif (
         not problems
@@ -142,6 +152,21 @@ def _merge(
         apply_xmp(c.xmp, info)
 
 
+def _unread(info: MediaInfo) -> str:
+    """What a video read without libvlc lacks, for the note that says so."""
+    unread = [
+        name
+        for name, value in (
+            ("duration", info.duration),
+            ("picture size", info.width),
+            ("frame rate", info.frame_rate),
+            ("codec", info.codec),
+        )
+        if not value
+    ]
+    return ", ".join(unread) if unread else "the audio stream's codec"
+
+
 def states_everything(c: ContainerInfo | None) -> bool:
     """Whether a container's header gave all that libvlc would: duration, size, frame
     rate, video codec and whether (and which) audio is there, with no problem found."""
@@ -157,8 +182,17 @@ def states_everything(c: ContainerInfo | None) -> bool:
     )
 
 
-class _ParseError(Exception):
-    pass
+class ParseError(Exception):
+    """libvlc could not open or parse the file, or did not finish in time."""
+
+
+class LibvlcParse(NamedTuple):
+    """What libvlc's preparser said about one file."""
+
+    duration_ms: int | None
+    tracks: list[Track]
+    # The libvlc_meta_t values asked for and found, by python-vlc's name ("Artist", …).
+    meta: dict[str, str]
 
 
 def _mrl(path: bytes | str) -> str:
@@ -169,8 +203,14 @@ def _mrl(path: bytes | str) -> str:
     return "file://" + urllib.parse.quote(os.path.abspath(os.fsencode(path)))
 
 
-def _parse_with_libvlc(path: bytes | str, timeout_ms: int) -> tuple[int | None, list[Track]]:
-    """(duration in ms or None, streams) from libvlc's preparser; _ParseError if it failed."""
+def parse_with_libvlc(path: bytes | str, timeout_ms: int, meta: Iterable[str] = ()) -> LibvlcParse:
+    """Duration, streams and the `meta` named (python-vlc's `vlc.Meta` names such as
+    "Artist", "Title") from libvlc's preparser.
+
+    Raises ParseError if the parse failed or timed out, and VlcUnavailableError without
+    libvlc. libvlc answers a file's name for a Title the file does not state: that is
+    left out, so "Title" is only ever the file's own. Safe from several threads.
+    """
     global _inflight
     from luna_desktop.media import vlc_runtime
     from luna_desktop.media.vlc_runtime import media_tracks, parsed_event
@@ -178,14 +218,17 @@ def _parse_with_libvlc(path: bytes | str, timeout_ms: int) -> tuple[int | None, 
     vlc = vlc_runtime.vlc
     media = vlc_runtime.get_instance().media_new_location(_mrl(path))
     if media is None:
-        raise _ParseError("libvlc could not open this path")
+        raise ParseError("libvlc could not open this path")
     with _inflight_lock:
         _inflight += 1
         queued = _inflight
     try:
+        meta = tuple(meta)
+        # Before the parse, the Title is the name libvlc gave the media (the file name).
+        name = _get_meta(media, "Title") if "Title" in meta else None
         with parsed_event(media) as done:
             if media.parse_with_options(vlc.MediaParseFlag.local, timeout_ms) != 0:
-                raise _ParseError("libvlc refused to parse the file")
+                raise ParseError("libvlc refused to parse the file")
             # libvlc ends each parse itself after timeout_ms; waiting longer only guards
             # against a preparser stuck in a read that cannot be interrupted.
             if not done.wait(queued * timeout_ms / 1000 + _GRACE_S):
@@ -193,12 +236,36 @@ def _parse_with_libvlc(path: bytes | str, timeout_ms: int) -> tuple[int | None, 
                 done.wait(_GRACE_S)
         status = media.get_parsed_status().value
         if status == _PARSED_TIMEOUT or not done.is_set():
-            raise _ParseError(f"libvlc did not finish reading the file within {timeout_ms} ms")
+            raise ParseError(f"libvlc did not finish reading the file within {timeout_ms} ms")
         if status != _PARSED_DONE:
-            raise _ParseError("libvlc could not open or parse the file")
+            raise ParseError("libvlc could not open or parse the file")
         duration = media.get_duration()
-        return (duration if duration > 0 else None), media_tracks(media)
+        found = {key: _get_meta(media, key) for key in meta}
+        if found.get("Title") == name:
+            found["Title"] = None
+        return LibvlcParse(
+            duration if duration > 0 else None,
+            media_tracks(media),
+            {key: value for key, value in found.items() if value},
+        )
     finally:
         with _inflight_lock:
             _inflight -= 1
         media.release()
+
+
+# read_video calls the parser by this name (a test counts the calls through it).
+_parse_with_libvlc = parse_with_libvlc
+
+
+def _get_meta(media: Any, key: str) -> str | None:
+    """One libvlc meta value, stripped; None when libvlc has none (or no usable text)."""
+    from luna_desktop.media import vlc_runtime
+
+    try:
+        value = media.get_meta(getattr(vlc_runtime.vlc.Meta, key))
+    except (AttributeError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(value, str):
+        return None
+    return value.strip(" \0\t\r\n") or None

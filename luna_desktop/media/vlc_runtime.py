@@ -40,7 +40,8 @@ except (Exception, SystemExit) as exc:  # SystemExit: python-vlc exits on a bad 
         else f"{type(exc).__name__}: {exc}"
     )
     VLC_UNAVAILABLE_REASON = (
-        f"video metadata needs libvlc, which could not be loaded ({_detail}); {_INSTALL_HINT}"
+        f"video and audio metadata need libvlc, which could not be loaded ({_detail}); "
+        f"{_INSTALL_HINT}"
     )
 
 # Headless, quiet and fast: no outputs, no user vlcrc, no Lua meta scripts (they made
@@ -63,6 +64,16 @@ _FALLBACK_ARGS = ("--intf=dummy", "--no-video", "--no-audio", "--quiet")
 
 class VlcUnavailableError(RuntimeError):
     """libvlc is missing or could not start; the message says how to fix it."""
+
+
+def unavailable_note(unread: str, exc: VlcUnavailableError) -> str:
+    """The note for a file read without libvlc: the file is not at fault, so this is a
+    note, not an error. It says what is missing, why, how to install libvlc, and that a
+    full rescan fills it in: "duration not read: video and audio metadata need libvlc…".
+    """
+    return (
+        f"{unread} not read: {exc}; once it is installed, `luna scan --full` reads the files again"
+    )
 
 
 _lock = threading.Lock()
