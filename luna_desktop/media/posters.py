@@ -1,0 +1,357 @@
+"""Poster frames for videos: a still from about 10 % into a clip, and a JPEG cache of them.
+
+Qt-free: the preview's worker process calls `poster_preview`, so a libvlc crash never
+takes the window down. libvlc decodes the frame and scales it into a buffer of ours (its
+video callbacks, the "vmem" output). libvlc 3's vmem turns the picture upright itself
+(the track's rotation) and reports the turned size to the format callback, but that size
+is the decoder's padded one (1920x1090 for 1080p) without the pixel aspect ratio, so the
+true shape comes from the container, through libvlc's preparser.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import functools
+import io
+import os
+import re
+import stat
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import platformdirs
+from PIL import Image
+
+from luna_desktop.media import vlc_runtime
+from luna_desktop.media.containers import read_container
+from luna_desktop.media.render import PreviewError, Rendered, _decode, _io_error, fit_size
+from luna_desktop.media.videos import _mrl
+
+__all__ = ["PosterStore", "default_poster_dir", "grab_poster", "poster_preview"]
+
+_APP_NAME = "luna-desktop"  # catalog.database.APP_NAME; media may not import catalog
+_SOURCE = "video-poster"  # Rendered.source of every poster
+_OSHASH = re.compile(r"[0-9a-f]{16}")
+_SIZE_NOTE = re.compile(rb"original-size=(\d+)x(\d+)")
+# Silent, no user vlcrc, no Lua, nothing drawn over the picture (title, OSD, subtitles).
+# Late frames are kept: the first 1080p frame after a seek is often "late" by the clock.
+_INSTANCE_ARGS = (
+    "--intf=dummy", "--no-audio", "--quiet", "--ignore-config", "--no-lua", "--no-xlib",
+    "--no-sub-autodetect-file", "--no-osd", "--no-spu", "--no-video-title-show",
+    "--no-stats", "--no-metadata-network-access", "--no-drop-late-frames", "--no-skip-frames",
+)  # fmt: skip
+_FALLBACK_ARGS = ("--intf=dummy", "--no-audio", "--quiet", "--ignore-config")
+_FLAT_STD = 6.0  # below this spread of values a frame shows nothing (a fade, a title card)
+_PRUNE_EVERY = 100
+_QUARTER_TURNS = {4, 5, 6, 7}  # libvlc_video_orient_t values that swap width and height
+
+# Declared here, not taken from python-vlc: its format callback passes the chroma as a
+# c_char_p, a bytes copy that cannot be written back.
+_Uint = ctypes.POINTER(ctypes.c_uint)
+_VoidP = ctypes.c_void_p
+_FormatCb = ctypes.CFUNCTYPE(
+    ctypes.c_uint, ctypes.POINTER(_VoidP), _VoidP, _Uint, _Uint, _Uint, _Uint
+)
+_CleanupCb = ctypes.CFUNCTYPE(None, _VoidP)
+_LockCb = ctypes.CFUNCTYPE(_VoidP, _VoidP, ctypes.POINTER(_VoidP))
+_UnlockCb = ctypes.CFUNCTYPE(None, _VoidP, _VoidP, _VoidP)
+_DisplayCb = ctypes.CFUNCTYPE(None, _VoidP, _VoidP)
+
+
+class _VideoTrack(ctypes.Structure):  # libvlc 3's libvlc_video_track_t, up to orientation
+    _fields_ = [
+        (n, ctypes.c_uint) for n in ("height", "width", "sar_n", "sar_d", "fps_n", "fps_d", "turn")
+    ]
+
+
+if vlc_runtime.VLC_AVAILABLE:
+    _set_callbacks = ctypes.CFUNCTYPE(None, _VoidP, _LockCb, _UnlockCb, _DisplayCb, _VoidP)(
+        ("libvlc_video_set_callbacks", vlc_runtime.vlc.dll)
+    )
+    _set_format = ctypes.CFUNCTYPE(None, _VoidP, _FormatCb, _CleanupCb)(
+        ("libvlc_video_set_format_callbacks", vlc_runtime.vlc.dll)
+    )
+_instance_lock = threading.Lock()
+_instances: list[Any] = []  # this process's playing instance, made on first use
+
+
+def _instance() -> Any:
+    """Not vlc_runtime's: that one parses, with video turned off."""
+    hint = vlc_runtime._INSTALL_HINT
+    if not vlc_runtime.VLC_AVAILABLE:  # VLC_UNAVAILABLE_REASON speaks of metadata
+        raise PreviewError(f"a video's poster frame needs VLC 3's library; {hint}", "no-vlc")
+    with _instance_lock:
+        if not _instances:
+            vlc = vlc_runtime.vlc
+            instance = vlc.Instance(list(_INSTANCE_ARGS)) or vlc.Instance(list(_FALLBACK_ARGS))
+            if instance is None:
+                raise PreviewError(f"VLC is installed but could not start; {hint}", "no-vlc")
+            _instances.append(instance)
+    return _instances[0]
+
+
+def grab_poster(
+    path: bytes | str,
+    *,
+    fraction: float = 0.1,
+    max_size: tuple[int, int] = (1280, 720),
+    timeout_s: float = 5.0,
+    duration_s: float | None = None,
+) -> Rendered:
+    """The first frame shown at or after `fraction` of the clip (the first frame if
+    seeking there fails), upright and fitted into `max_size`. Raises `PreviewError`."""
+    deadline = time.monotonic() + timeout_s
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise _io_error(exc) from exc
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block libvlc's reader for good
+        raise PreviewError("this is not a regular file", "unsupported")
+    if st.st_size == 0:
+        raise PreviewError("the file is empty (0 bytes)", "empty")
+    instance, mrl = _instance(), _mrl(path)
+    duration, shape = _probe(instance, mrl, timeout_s / 2)
+    if shape is None:  # libvlc knows an MPEG-TS picture's size only once it decodes
+        with contextlib.suppress(OSError):
+            c = read_container(path)
+            if c and c.width and c.height:
+                shape = (c.height, c.width) if (c.orientation or 0) >= 5 else (c.width, c.height)
+    duration = duration_s or duration or 0.0
+    start = duration * min(max(fraction, 0.0), 1.0)
+    play = functools.partial(_play, instance, mrl, shape=shape, box=max_size, deadline=deadline)
+    frame, ended = play(start)
+    if frame is None and ended and start > 0:  # seeking failed or went past the end
+        frame, ended = play(0.0)
+    if frame is None:
+        raise PreviewError(
+            "VLC found no picture it could decode (a damaged or cut-short file, or not a video)"
+            if ended
+            else f"VLC showed no picture within {timeout_s:g} s (a slow drive or a damaged file)",
+            "unreadable",
+        )
+    # A fade from black or a title card says nothing of the clip: look further in while
+    # there is time, and keep the flat frame if every one is flat.
+    for later in (0.25 * duration, 0.5 * duration):
+        if _is_flat(frame) and later > start:
+            other, _ = play(later)
+            frame = other if other is not None and not _is_flat(other) else frame
+    return frame
+
+
+def _is_flat(frame: Rendered) -> bool:
+    pixels = np.frombuffer(frame.data, np.uint8)
+    return float(pixels[:: max(1, pixels.size // 65536)].std()) < _FLAT_STD
+
+
+def _probe(instance: Any, mrl: str, timeout_s: float) -> tuple[float | None, tuple | None]:
+    """(duration in seconds, display size after pixel aspect and rotation) as libvlc's
+    preparser reads them from the container; None for what it does not say."""
+    media, array, count = instance.media_new_location(mrl), None, 0
+    try:
+        with vlc_runtime.parsed_event(media) as done:
+            local = vlc_runtime.vlc.MediaParseFlag.local
+            if media.parse_with_options(local, max(1, int(timeout_s * 1000))) == 0:
+                done.wait(timeout_s)
+        if not done.is_set():  # a stuck read: playing may still show a picture
+            media.parse_stop()
+            return None, None
+        seconds = media.get_duration() / 1000 if media.get_duration() > 0 else None
+        # vlc_runtime.media_tracks does not keep the pixel aspect ratio or the rotation.
+        array = ctypes.POINTER(ctypes.POINTER(vlc_runtime._TrackT))()
+        count = vlc_runtime._tracks_get(media._as_parameter_, ctypes.byref(array))
+        for t in (array[i].contents for i in range(count)):
+            if t.type != 1 or not t.detail:  # 1: libvlc_track_video
+                continue
+            v = ctypes.cast(t.detail, ctypes.POINTER(_VideoTrack)).contents
+            if v.width and v.height:
+                width = v.width * (v.sar_n or 1) // (v.sar_d or 1)
+                turned = v.turn in _QUARTER_TURNS
+                return seconds, (v.height, width) if turned else (width, v.height)
+        return seconds, None
+    finally:
+        if count:
+            vlc_runtime._tracks_release(array, count)
+        media.release()
+
+
+def _play(
+    instance: Any, mrl: str, start: float, *, shape: tuple | None, box: tuple, deadline: float
+) -> tuple[Rendered | None, bool]:
+    """(the first frame shown from `start` or None, whether playback ended without one)."""
+    got: dict[str, Any] = {}  # written on libvlc's video output thread
+    shown = threading.Event()
+
+    def on_format(_opaque, chroma, width, height, pitches, lines) -> int:
+        turned = (width[0], height[0])
+        display = shape or turned
+        if (display[0] - display[1]) * (turned[0] - turned[1]) < 0:
+            display = display[::-1]  # vmem turned it; the container's size did not say
+        w, h = got["size"] = fit_size(display, box)
+        ctypes.memmove(chroma, b"RV32", 4)  # BGRX in memory on little-endian machines
+        width[0], height[0], pitches[0], lines[0] = w, h, w * 4, h
+        got.update(display=display, buffer=ctypes.create_string_buffer(w * h * 4))
+        return 1  # one buffer: libvlc writes the next picture only after on_display
+
+    def on_lock(_opaque, planes) -> None:
+        planes[0] = ctypes.addressof(got["buffer"])
+
+    def on_display(_opaque, _picture) -> None:
+        if not shown.is_set():
+            got["data"] = got["buffer"].raw
+            shown.set()
+
+    callbacks = (_LockCb(on_lock), _UnlockCb(lambda *_: None), _DisplayCb(on_display))
+    formats = (_FormatCb(on_format), _CleanupCb(lambda _: None))
+    media, player = instance.media_new_location(mrl), instance.media_player_new()
+    try:
+        if start > 0:  # libvlc decodes from the keyframe before and shows nothing earlier
+            media.add_option(f":start-time={start:.3f}")
+        _set_format(player._as_parameter_, *formats)
+        _set_callbacks(player._as_parameter_, *callbacks, None)
+        player.set_media(media)
+        ended = player.play() != 0
+        gone = (vlc_runtime.vlc.State.Ended, vlc_runtime.vlc.State.Error)
+        while not ended and not shown.wait(0.02) and time.monotonic() < deadline:
+            ended = player.get_state() in gone
+    finally:
+        # stop() joins libvlc's threads, which must be gone before the callbacks and the
+        # buffer are freed. (It takes ~0.5 s once an MPEG-TS file has started playing.)
+        player.stop()
+        player.release()
+        media.release()
+    if not shown.is_set():
+        return None, ended
+    (w, h), data = got["size"], got["data"]
+    rgb = Image.frombuffer("RGB", (w, h), data, "raw", "BGRX", 0, 1).tobytes()
+    return Rendered(w, h, "RGB", rgb, got["display"], _SOURCE, decoded_size=(w, h)), False
+
+
+def default_poster_dir() -> Path:
+    """Where posters are kept: a cache, which the system may clear at any time."""
+    return platformdirs.user_cache_path(_APP_NAME) / "posters"
+
+
+class PosterStore:
+    """Poster JPEGs named by the video's oshash, fanned out by its first two digits.
+    Processes may share one: a poster is written whole, then renamed into place.
+
+    Past `max_bytes` the least recently used go, checked at the first save and every
+    `_PRUNE_EVERY` after (`load` touches a poster's mtime: atime is often not kept)."""
+
+    def __init__(self, directory: Path | str, max_bytes: int = 1 << 30) -> None:
+        self.directory, self.max_bytes, self._saves = Path(directory), max_bytes, 0
+
+    def path(self, oshash: str) -> Path:
+        if not isinstance(oshash, str) or not _OSHASH.fullmatch(oshash):
+            raise ValueError(f"an oshash is 16 lowercase hex digits, not {oshash!r}")
+        return self.directory / oshash[:2] / f"{oshash}.jpg"
+
+    def load(self, oshash: str, box: tuple[int, int] | None) -> Rendered | None:
+        """The poster fitted into `box` (None: as stored), or None if there is none. One
+        that does not decode in full (a full disk, a power cut) is deleted."""
+        path, notes = self.path(oshash), []
+
+        def opener() -> Image.Image:
+            fh.seek(0)
+            im = Image.open(fh, formats=["JPEG"])
+            notes.append(im.info.get("comment", b""))
+            return im
+
+        try:
+            with open(path, "rb") as fh:
+                rendered = _decode(opener, box, _SOURCE)
+        except FileNotFoundError:
+            return None
+        except (OSError, PreviewError):
+            rendered = None
+        if rendered is None or rendered.partial:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        with contextlib.suppress(OSError):  # a read-only cache still shows its posters
+            os.utime(path)
+        if match := _SIZE_NOTE.search(notes[-1]):
+            rendered = dataclasses.replace(rendered, original_size=(int(match[1]), int(match[2])))
+        return rendered
+
+    def save(self, oshash: str, rendered: Rendered) -> Path:
+        path = self.path(oshash)
+        im = Image.frombytes(rendered.mode, (rendered.width, rendered.height), rendered.data)
+        jpeg = io.BytesIO()
+        # The video's own size rides along in a JPEG comment, for `load` to report.
+        note = "luna poster original-size={}x{}".format(*rendered.original_size)
+        im.convert("RGB").save(jpeg, "JPEG", quality=85, comment=note.encode())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(jpeg.getbuffer())
+            os.replace(temp, path)  # readers see the old poster or the new, never half
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        self._saves += 1
+        if self._saves % _PRUNE_EVERY == 1:
+            self.prune()
+        return path
+
+    def prune(self, max_bytes: int | None = None) -> int:
+        """Delete the least recently used posters down to 90 % of the bound (so that the
+        next saves do not each prune), and temporary files an hour old (a crashed
+        writer's); returns how many files went."""
+        target = (self.max_bytes if max_bytes is None else max_bytes) * 0.9
+        files = []
+        with contextlib.suppress(FileNotFoundError):
+            for folder in os.scandir(self.directory):
+                for entry in os.scandir(folder) if folder.is_dir() else ():
+                    with contextlib.suppress(FileNotFoundError):
+                        files.append((entry.stat().st_mtime, entry.stat().st_size, entry.path))
+        total, removed, crashed = sum(size for _, size, _ in files), 0, time.time() - 3600
+        for used, size, path in sorted(files):  # the oldest use first
+            if (used >= crashed) if path.endswith(".tmp") else (total <= target):
+                continue  # another process may be writing that temporary file now
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+                removed += 1
+            total -= size
+        return removed
+
+
+@functools.lru_cache(maxsize=8)
+def _store(directory: Path) -> PosterStore:
+    return PosterStore(directory)  # one a folder and process, so its save count is kept
+
+
+def poster_preview(
+    path: bytes | str | None,
+    oshash: str | None,
+    box: tuple[int, int] | None,
+    store_dir: Path | str | None = None,
+    duration_s: float | None = None,
+) -> Rendered:
+    """A video's poster fitted into `box`: the stored one if there is one (the drive need
+    not be connected), else grabbed from `path` and stored. Raises `PreviewError`."""
+    store = _store(Path(store_dir) if store_dir is not None else default_poster_dir())
+    cached = store.load(oshash, box) if oshash else None
+    if cached is not None:
+        return cached
+    if path is None:
+        raise PreviewError(
+            "no poster frame yet: connect the drive that holds this video to make one",
+            "not-mounted",
+        )
+    rendered = grab_poster(path, duration_s=duration_s)
+    if oshash:
+        with contextlib.suppress(OSError):  # a full or read-only cache: show it anyway
+            store.save(oshash, rendered)
+    im = Image.frombytes(rendered.mode, (rendered.width, rendered.height), rendered.data)
+    return dataclasses.replace(
+        _decode(lambda: im, box, _SOURCE), original_size=rendered.original_size
+    )
