@@ -7,6 +7,8 @@ import pytest
 
 # Tests never touch the user's real catalogue or settings, and never need a screen.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Played sound goes nowhere (and needs no sound card): libvlc's null audio output.
+os.environ.setdefault("LUNA_AUDIO_OUTPUT", "adummy")
 
 
 @pytest.fixture(autouse=True)
