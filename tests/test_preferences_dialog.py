@@ -178,14 +178,15 @@ def test_every_field_is_reachable_with_tab(qtbot, open_dialog):
     dialog = open_dialog()
     dialog.curator_edit.setFocus()
     order = [QApplication.focusWidget()]
-    for _ in range(7):
+    for _ in range(8):
         assert order[-1] is not None
         qtbot.keyClick(order[-1], Qt.Key.Key_Tab)
         order.append(QApplication.focusWidget())
-    assert order[:7] == [
+    assert order[:8] == [
         dialog.curator_edit,
         dialog.ignore_edit,
         dialog.disk_combo,
+        dialog.autoplay_box,
         dialog.theme_combo,
         dialog.catalog_edit,
         dialog.choose_button,
@@ -205,10 +206,12 @@ def test_labels_have_mnemonics_for_their_fields(open_dialog):
         "&Curator name:": dialog.curator_edit,
         "&Ignore patterns:": dialog.ignore_edit,
         "&Reading drives:": dialog.disk_combo,
+        "Videos:": dialog.autoplay_box,
         "&Theme:": dialog.theme_combo,
         "Catalogue &location:": dialog.catalog_edit,
     }
     assert "&" in dialog.choose_button.text()
+    assert "&" in dialog.autoplay_box.text()  # the check box carries its own mnemonic
 
 
 def test_alt_mnemonic_moves_focus(qtbot, open_dialog):

@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-__all__ = ["camera_name", "fact_values", "format_duration", "human_size", "note_lines"]
+__all__ = [
+    "camera_name",
+    "duration_clock",
+    "fact_values",
+    "format_duration",
+    "human_size",
+    "note_lines",
+]
 
 _UNITS = ("KB", "MB", "GB", "TB", "PB")
 
@@ -38,6 +45,18 @@ def format_duration(seconds: float | None) -> str:
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def duration_clock(ms: int | None) -> str:
+    """A player's clock: "0:03.4", "12:05.0", "1:02:05.0" (tenths, so a 0.2 s clip
+    still shows it moving); "0:00.0" when not known."""
+    tenths = max(0, round((ms or 0) / 100))
+    seconds, tenth = divmod(tenths, 10)
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}.{tenth}"
+    return f"{minutes}:{secs:02d}.{tenth}"
 
 
 def note_lines(notes: str | None) -> list[str]:

@@ -21,6 +21,10 @@ class Scope(Enum):
     WINDOW = auto()  # anywhere in the window
     BROWSE = auto()  # when the tree or the preview has focus
     FORM = auto()  # when focus is in the metadata form
+    # Like BROWSE, and only while the file on show is one they apply to (the window
+    # disables them otherwise, so Left, Right and Space keep their usual meaning).
+    PLAYER = auto()  # a video or audio file
+    DOCUMENT = auto()  # a PDF
 
 
 class ActionId(Enum):
@@ -41,6 +45,17 @@ class ActionId(Enum):
     STATUS_5 = auto()
     STATUS_6 = auto()
     TOGGLE_ZOOM = auto()
+    PLAY_PAUSE = auto()
+    SEEK_BACK = auto()
+    SEEK_FORWARD = auto()
+    FRAME_BACK = auto()
+    FRAME_FORWARD = auto()
+    MUTE = auto()
+    SLOWER = auto()
+    FASTER = auto()
+    PREVIOUS_PAGE = auto()
+    NEXT_PAGE = auto()
+    OPEN_EXTERNALLY = auto()
     ADD_DRIVE = auto()
     CANCEL_SCAN = auto()
     PREFERENCES = auto()
@@ -85,6 +100,32 @@ SPECS: dict[ActionId, ActionSpec] = {
     ActionId.TOGGLE_ZOOM: ActionSpec(
         "&Zoom to 100 %", ("Z",), Scope.BROWSE, "Toggle between fit and 100 %"
     ),
+    ActionId.PLAY_PAUSE: ActionSpec("&Play / Pause", ("Space",), Scope.PLAYER, "Play or pause"),
+    ActionId.SEEK_BACK: ActionSpec("Back 5 s", ("Left",), Scope.PLAYER, "Seek back 5 seconds"),
+    ActionId.SEEK_FORWARD: ActionSpec(
+        "Forward 5 s", ("Right",), Scope.PLAYER, "Seek forward 5 seconds"
+    ),
+    ActionId.FRAME_BACK: ActionSpec(
+        "Frame Back", ("Shift+Left",), Scope.PLAYER, "Pause and go one frame back"
+    ),
+    ActionId.FRAME_FORWARD: ActionSpec(
+        "Frame Forward", ("Shift+Right",), Scope.PLAYER, "Pause and go one frame on"
+    ),
+    ActionId.MUTE: ActionSpec("&Mute", ("M",), Scope.PLAYER, "Sound off or on"),
+    ActionId.SLOWER: ActionSpec("Slower", ("[",), Scope.PLAYER, "Play slower (down to 0.5×)"),
+    ActionId.FASTER: ActionSpec("Faster", ("]",), Scope.PLAYER, "Play faster (up to 2×)"),
+    ActionId.PREVIOUS_PAGE: ActionSpec(
+        "Previous Page", ("PgUp",), Scope.DOCUMENT, "Previous page of the PDF"
+    ),
+    ActionId.NEXT_PAGE: ActionSpec(
+        "Next Page", ("PgDown",), Scope.DOCUMENT, "Next page of the PDF"
+    ),
+    ActionId.OPEN_EXTERNALLY: ActionSpec(
+        "&Open with the System's Application",
+        ("Ctrl+Shift+O",),
+        Scope.WINDOW,
+        "Open the file in the application the system uses for it",
+    ),
     ActionId.ADD_DRIVE: ActionSpec(
         "&Add Drive…", ("Ctrl+O",), Scope.WINDOW, "Catalogue a drive or folder"
     ),
@@ -111,7 +152,16 @@ for _status in Status:
 MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
     (
         "&File",
-        (ActionId.ADD_DRIVE, ActionId.CANCEL_SCAN, None, ActionId.PREFERENCES, None, ActionId.QUIT),
+        (
+            ActionId.ADD_DRIVE,
+            ActionId.CANCEL_SCAN,
+            None,
+            ActionId.OPEN_EXTERNALLY,
+            None,
+            ActionId.PREFERENCES,
+            None,
+            ActionId.QUIT,
+        ),
     ),
     (
         "&Edit",
@@ -136,7 +186,22 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
             ActionId.FOCUS_SEARCH,
         ),
     ),
-    ("&View", (ActionId.TOGGLE_ZOOM,)),
+    ("&View", (ActionId.TOGGLE_ZOOM, None, ActionId.PREVIOUS_PAGE, ActionId.NEXT_PAGE)),
+    (
+        "&Play",
+        (
+            ActionId.PLAY_PAUSE,
+            None,
+            ActionId.SEEK_BACK,
+            ActionId.SEEK_FORWARD,
+            ActionId.FRAME_BACK,
+            ActionId.FRAME_FORWARD,
+            None,
+            ActionId.SLOWER,
+            ActionId.FASTER,
+            ActionId.MUTE,
+        ),
+    ),
     ("&Help", (ActionId.SHORTCUTS,)),
 )
 
@@ -196,6 +261,8 @@ def shortcut_rows() -> list[tuple[str, str, str]]:
         Scope.WINDOW: "anywhere",
         Scope.BROWSE: "tree or preview",
         Scope.FORM: "in the form",
+        Scope.PLAYER: "video or audio shown",
+        Scope.DOCUMENT: "PDF shown",
     }
     rows = []
     for spec in SPECS.values():

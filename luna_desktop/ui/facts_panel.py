@@ -102,10 +102,11 @@ class FactsPanel(QWidget):
     def show_facts(self, facts: dict[str, Any], note: str = "") -> None:
         """`note`: what the preview itself says (an embedded raw preview, say)."""
         values = fact_values(facts)
-        is_video = facts.get("kind") == "video"
-        # The last cell holds the duration for a video, the preview note otherwise.
-        self._titles["extra"].setText("Duration" if is_video else "Preview")
-        values["extra"] = values["duration"] if is_video else note
+        timed = facts.get("kind") in ("video", "audio")
+        # The last cell holds the duration for a video or a sound, the preview note
+        # otherwise (a PDF's page, an embedded raw preview…).
+        self._titles["extra"].setText("Duration" if timed else "Preview")
+        values["extra"] = values["duration"] if timed else note
         notes = values["notes"].splitlines()
         for key, label in self._values.items():
             if key == "notes":

@@ -13,14 +13,15 @@ import os
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThreadPool, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt, QThreadPool, QTimer, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
 
 from luna_desktop.catalog import curation, queries
 from luna_desktop.catalog.drafts import DraftJournal
 from luna_desktop.catalog.models import Drive, FileEntry
 from luna_desktop.catalog.status import Status
+from luna_desktop.media.playback import AUDIO_TAGS
 
 from . import palette
 from .actions import (
@@ -38,7 +39,7 @@ from .curation_form import CurationForm
 from .draft_offer import offer_drafts
 from .drive_scans import DriveScans
 from .mount_watch import MountWatch
-from .preview_pane import PreviewPane
+from .preview_pane import SEEK_STEP_MS, PreviewPane
 from .prompts import DialogPrompts
 from .scan_flow import ScanFlow
 from .settings import Settings
@@ -136,6 +137,17 @@ class MainWindow(QMainWindow):
             ActionId.FOCUS_TREE: lambda: self.tree.setFocus(Qt.FocusReason.ShortcutFocusReason),
             ActionId.FOCUS_SEARCH: self._focus_search,
             ActionId.TOGGLE_ZOOM: self.preview.toggle_zoom,
+            ActionId.PLAY_PAUSE: self.preview.play_pause,
+            ActionId.SEEK_BACK: partial(self.preview.seek_by, -SEEK_STEP_MS),
+            ActionId.SEEK_FORWARD: partial(self.preview.seek_by, SEEK_STEP_MS),
+            ActionId.FRAME_BACK: partial(self.preview.step_frame, -1),
+            ActionId.FRAME_FORWARD: partial(self.preview.step_frame, 1),
+            ActionId.MUTE: self.preview.toggle_mute,
+            ActionId.SLOWER: partial(self.preview.change_rate, -1),
+            ActionId.FASTER: partial(self.preview.change_rate, 1),
+            ActionId.PREVIOUS_PAGE: partial(self.preview.turn_page, -1),
+            ActionId.NEXT_PAGE: partial(self.preview.turn_page, 1),
+            ActionId.OPEN_EXTERNALLY: self.open_externally,
             ActionId.ADD_DRIVE: self.scan_flow.add_drive_dialog,
             ActionId.CANCEL_SCAN: self.cancel_scan,
             ActionId.PREFERENCES: self.show_preferences,
@@ -153,6 +165,12 @@ class MainWindow(QMainWindow):
         # The note that stands in for an empty tree takes the same keys (u still works).
         attach(a, Scope.BROWSE, self.tree, self.preview, self.empty_note)
         attach(a, Scope.FORM, self.form)
+        attach(a, Scope.PLAYER, self.tree, self.preview)
+        attach(a, Scope.DOCUMENT, self.tree, self.preview)
+        self.preview.controls_changed.connect(self._controls_changed)
+        self._controls_changed(self.preview.controls)
+        self.preview.set_open_action(a[ActionId.OPEN_EXTERNALLY])
+        self.preview.autoplay = self.settings.autoplay
         help_key = browse_only_shortcut(a, ActionId.SHORTCUTS, "?")
         self.tree.addAction(help_key)
         self.preview.addAction(help_key)
@@ -203,7 +221,39 @@ class MainWindow(QMainWindow):
         if next_id is not None:
             upcoming = FileEntry.get_or_none(FileEntry.id == next_id)
             if upcoming is not None:
-                self.preview.prefetch(next_id, self._absolute_path(upcoming, entry.drive))
+                self.preview.prefetch(
+                    next_id, self._absolute_path(upcoming, entry.drive), self._facts(upcoming)
+                )
+
+    def _controls_changed(self, controls: str) -> None:
+        """Space, arrows, [ ] and m play only while a video or audio file is on show,
+        Page Up/Down turn pages only in a PDF; otherwise those keys do what they did."""
+        for action_id, spec in SPECS.items():
+            if spec.scope is Scope.PLAYER:
+                self.actions_by_id[action_id].setEnabled(controls == "media")
+            elif spec.scope is Scope.DOCUMENT:
+                self.actions_by_id[action_id].setEnabled(controls == "document")
+
+    def open_externally(self) -> None:
+        """Hand the file on show to the application the system opens it with."""
+        entry = self.current_file
+        path = self.preview.current_path
+        if entry is None:
+            return
+        if path is None:
+            self.statusBar().showMessage(
+                f"Cannot open {entry.filename}: its drive ({entry.drive.name}) is not mounted",
+                6000,
+            )
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(os.fsdecode(path))):
+            self.statusBar().showMessage(
+                f"No application on this system opens {entry.filename}", 6000
+            )
+        else:
+            self.statusBar().showMessage(
+                f"Opened {entry.filename} with the system's application", 4000
+            )
 
     def _absolute_path(self, entry: FileEntry, drive: Drive | None = None) -> bytes | None:
         """Where the file is, if its drive is (as far as the mount watch knows) plugged in."""
@@ -219,7 +269,12 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _facts(entry: FileEntry) -> dict:
+        extra = entry.extra or {}
         return {
+            "oshash": entry.oshash,
+            "orientation": entry.orientation,
+            # An audio file's tags, as the scan read them (libvlc's metadata).
+            "tags": {k: extra[k] for k in AUDIO_TAGS if extra.get(k)},
             "kind": entry.kind,
             "mime": entry.mime,
             "size": entry.size,
@@ -326,6 +381,7 @@ class MainWindow(QMainWindow):
             changes = dialog.accepted_changes()
             if "theme" in changes:
                 apply_theme(QApplication.instance(), self.settings.theme)
+            self.preview.autoplay = self.settings.autoplay
             if "catalog_path" in changes:
                 self.statusBar().showMessage(
                     "The new catalogue location takes effect at the next start", 8000

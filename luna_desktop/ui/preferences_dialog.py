@@ -12,6 +12,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -45,6 +46,10 @@ DISK_LABELS = {
     ROTATING: "As rotating disks: one reader, in on-disk order",
     SOLID: "As SSDs: one reader per core",
 }
+AUTOPLAY_HELP = (
+    "Off: a video shows its poster frame and waits for Space, so running through a "
+    "folder with j and k stays quick and quiet."
+)
 DISK_HELP = (
     "A hard disk is read fastest by one reader following the files' order on the disk. "
     "Some USB enclosures and virtual machines report the wrong kind of disk."
@@ -61,6 +66,7 @@ class PreferencesDialog(QDialog):
             "ignore_patterns": settings.ignore_patterns,
             "theme": settings.theme,
             "disk_reading": settings.disk_reading,
+            "autoplay": settings.autoplay,
             "catalog_path": settings.catalog_path,
         }
         self._changes: set[str] = set()
@@ -79,6 +85,10 @@ class PreferencesDialog(QDialog):
             self.disk_combo.addItem(label, key)
         self.disk_combo.setCurrentIndex(list(DISK_LABELS).index(self._original["disk_reading"]))
         disk_help = _hint(DISK_HELP)
+
+        self.autoplay_box = QCheckBox("Start &playing a video or audio file when it is shown")
+        self.autoplay_box.setChecked(self._original["autoplay"])
+        autoplay_help = _hint(AUTOPLAY_HELP)
 
         self.theme_combo = QComboBox()
         for key in THEMES:
@@ -106,6 +116,7 @@ class PreferencesDialog(QDialog):
         _add_row(form, "&Curator name:", self.curator_edit, self.curator_hint)
         _add_row(form, "&Ignore patterns:", self.ignore_edit, ignore_help)
         _add_row(form, "&Reading drives:", self.disk_combo, disk_help)
+        _add_row(form, "Videos:", self.autoplay_box, autoplay_help)
         _add_row(form, "&Theme:", self.theme_combo)
         _add_row(
             form,
@@ -145,6 +156,7 @@ class PreferencesDialog(QDialog):
             ],
             "theme": self.theme_combo.currentData(),
             "disk_reading": self.disk_combo.currentData(),
+            "autoplay": self.autoplay_box.isChecked(),
             "catalog_path": str(Path(catalog).expanduser()) if catalog else None,
         }
 

@@ -47,6 +47,7 @@ CACHE_BYTES = 256 * 1024 * 1024
 class CacheEntry:
     rendered: Rendered  # its pixel bytes dropped: `image` holds them
     image: QImage
+    page_count: int = 0  # a PDF's pages, when this is one of them
 
     @property
     def size(self) -> tuple[int, int]:
@@ -72,7 +73,7 @@ class RenderCache:
         self._max_bytes = max_bytes
 
     def put(self, request: PreviewRequest, entry: CacheEntry) -> None:
-        key = (request.file_id, request.path, request.box)
+        key = (request.file_id, request.path, request.page, request.box)
         self._entries[key] = entry
         self._entries.move_to_end(key)
         total = sum(e.image.sizeInBytes() for e in self._entries.values())
@@ -83,13 +84,13 @@ class RenderCache:
             total -= dropped.image.sizeInBytes()
 
     def best(
-        self, file_id: int, path: bytes | str, box: tuple[int, int] | None
+        self, file_id: int, path: bytes | str | None, box: tuple[int, int] | None, page: int = 0
     ) -> CacheEntry | None:
         """The smallest entry that covers `box`, or None."""
         fits = [
             (key, e)
             for key, e in self._entries.items()
-            if key[:2] == (file_id, path) and e.covers(box)
+            if key[:3] == (file_id, path, page) and e.covers(box)
         ]
         if not fits:
             return None
@@ -97,8 +98,8 @@ class RenderCache:
         self._entries.move_to_end(key)
         return entry
 
-    def largest(self, file_id: int, path: bytes | str) -> CacheEntry | None:
-        mine = [e for key, e in self._entries.items() if key[:2] == (file_id, path)]
+    def largest(self, file_id: int, path: bytes | str | None, page: int = 0) -> CacheEntry | None:
+        mine = [e for key, e in self._entries.items() if key[:3] == (file_id, path, page)]
         return max(mine, key=lambda e: e.size[0] * e.size[1], default=None)
 
     def clear(self) -> None:
@@ -115,6 +116,7 @@ class RenderCache:
 class Result:
     request: PreviewRequest
     entry: CacheEntry | None = None  # a picture
+    page_count: int = 0  # a PDF's pages
     text: str = ""
     more_text: bool = False
     error: str | None = None
@@ -168,8 +170,8 @@ def _result(request: PreviewRequest, decoded: Decoded) -> Result:
             error=decoded.error,
             crashed=decoded.crashed,
         )
-    entry = CacheEntry(replace(rendered, data=b""), _qimage(rendered))
-    return Result(request, entry=entry)
+    entry = CacheEntry(replace(rendered, data=b""), _qimage(rendered), decoded.page_count)
+    return Result(request, entry=entry, page_count=decoded.page_count)
 
 
 def _qimage(rendered: Rendered) -> QImage:

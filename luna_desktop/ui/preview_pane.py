@@ -11,27 +11,31 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QPalette, QPixmap
-from PySide6.QtWidgets import (
-    QLabel,
-    QPlainTextEdit,
-    QSizePolicy,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
-
-from luna_desktop.media.render import Rendered
+from PySide6.QtGui import QAction, QFontDatabase, QPixmap
+from PySide6.QtWidgets import QPlainTextEdit, QStackedWidget, QVBoxLayout, QWidget
 
 from .facts_panel import FactsPanel
 from .image_view import ImageView
+from .media_view import MediaView
+from .player_support import PlayerSupport, audio_lines
 from .preview_decoder import CacheEntry, PreviewDecoder, Result
+from .preview_messages import (
+    MessageView,
+    failure_headline,
+    file_name,
+    is_pdf,
+    is_text,
+    kind_line,
+    not_mounted,
+    placeholder,
+    playable_kind,
+    preview_note,
+)
 from .preview_worker import TEXT_LIMIT, Decoded, PreviewRequest, decode_file
 
 __all__ = ["PreviewPane"]
@@ -48,9 +52,8 @@ _DEFAULT_BOX = (1280, 960)
 # An embedded raw preview stands in for a bigger picture, so fitting may enlarge it,
 # up to this factor.
 _PREVIEW_UPSCALE = 8.0
-_TEXT_MIMES = frozenset(
-    {"application/json", "application/xml", "application/x-subrip", "image/svg+xml"}
-)
+# How far Left and Right seek in a video or audio file.
+SEEK_STEP_MS = 5000
 
 
 # --- the pane -------------------------------------------------------------------------
@@ -61,10 +64,12 @@ class _Current:
     file_id: int
     path: bytes | None
     facts: dict[str, Any]
-    mode: str = "message"  # "image", "text" or "message"
+    mode: str = "message"  # "image", "document", "text", "media" or "message"
     shown: CacheEntry | None = None  # the decode the view holds for this file
     announced: bool = False  # rendered/failed/presented already emitted
     note: str = field(default="")
+    page: int = 0  # a PDF's page on show
+    page_count: int = 0
 
 
 class PreviewPane(QWidget):
@@ -88,6 +93,8 @@ class PreviewPane(QWidget):
     rendered = Signal(int)
     failed = Signal(int, str)
     presented = Signal(int)
+    controls_changed = Signal(str)  # "media", "document" or "": which keys apply now
+    first_frame = Signal(int)  # a playback's first frame was painted
 
     def __init__(
         self,
@@ -106,14 +113,21 @@ class PreviewPane(QWidget):
         self._view = ImageView()
         self._view.decode_wanted.connect(self._on_decode_wanted)
         self._view.painted.connect(self._on_painted)
-        self._message = _MessageView()
+        self._message = MessageView()
+        self._media = MediaView()
+        self._media.first_frame.connect(self._on_first_frame)
+        self._media.screen_area.painted.connect(self._on_poster_painted)
+        self._player = PlayerSupport()
+        #: Play a video or audio file as soon as it is shown (a preference).
+        self.autoplay = False
+        self._controls = ""
         self._text = QPlainTextEdit()
         self._text.setObjectName("previewText")
         self._text.setReadOnly(True)
         self._text.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # single-letter keys stay the window's
         self._text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self._stack = QStackedWidget()
-        for widget in (self._view, self._message, self._text):
+        for widget in (self._view, self._message, self._text, self._media):
             self._stack.addWidget(widget)
         self._facts = FactsPanel()
         layout = QVBoxLayout(self)
@@ -150,32 +164,47 @@ class PreviewPane(QWidget):
             self._facts.show_facts(facts, current.note)
             return
         self._decoder.supersede(file_id)
+        self._media.reset(None)  # stops and releases any player: no sound plays on
         current = self._current = _Current(file_id, path, facts)
         self._awaiting_paint = None
         self._facts.show_facts(facts)
-        placeholder = _placeholder(path, facts)
-        if placeholder is not None:
-            headline, is_failure = placeholder
+        reason = placeholder(path, facts)
+        if reason is not None:
+            headline, is_failure = reason
             self._show_message(headline, failure=is_failure)
             return
+        kind = playable_kind(facts)
+        if kind is not None:
+            self._show_media(current, kind)
+            return
         assert path is not None
-        if _is_text(facts):
+        if is_text(facts):
             current.mode = "text"
+            self._set_controls("")
             self._begin_loading()
             self._request(PreviewRequest(file_id, path, facts.get("mime"), None, text=True))
             return
-        current.mode = "image"
+        current.mode = "document" if is_pdf(facts) else "image"
+        self._set_controls("document" if current.mode == "document" else "")
+        self._show_page(current)
+
+    def _show_page(self, current: _Current) -> None:
+        """The picture (or a PDF's current page): from the cache, else decoded."""
         box = self._wanted_box(fitted=True)
-        entry = self._cache.best(file_id, path, box)
+        entry = self._cache.best(current.file_id, current.path, box, current.page)
         if entry is not None:
             self._display(entry)
             return
-        fallback = self._cache.largest(file_id, path)
+        fallback = self._cache.largest(current.file_id, current.path, current.page)
         if fallback is not None:
             self._display(fallback)  # blurry now, the sharper decode follows
         else:
             self._begin_loading()
-        self._request(PreviewRequest(file_id, path, facts.get("mime"), box))
+        self._request(self._picture_request(current, box))
+
+    def _picture_request(self, current: _Current, box: tuple[int, int] | None) -> PreviewRequest:
+        mime = current.facts.get("mime")
+        return PreviewRequest(current.file_id, current.path, mime, box, page=current.page)
 
     def prefetch(
         self, file_id: int, path: bytes | None, facts: dict[str, Any] | None = None
@@ -187,7 +216,7 @@ class PreviewPane(QWidget):
         """
         if path is None:
             return
-        if facts and (_placeholder(path, facts) is not None or _is_text(facts)):
+        if facts and (placeholder(path, facts) is not None or is_text(facts)):
             return
         facts = facts or {}
         if self._current is not None and self._current.file_id == file_id:
@@ -195,12 +224,19 @@ class PreviewPane(QWidget):
         box = self._wanted_box(fitted=True)
         if self._cache.best(file_id, path, box) is not None:
             return
-        self._decoder.prefetch(PreviewRequest(file_id, path, facts.get("mime"), box))
+        if playable_kind(facts) == "audio":
+            return  # nothing to decode
+        if playable_kind(facts) == "video":
+            self._decoder.prefetch(self._poster_request(file_id, path, facts, box))
+        else:
+            self._decoder.prefetch(PreviewRequest(file_id, path, facts.get("mime"), box))
 
     def clear(self) -> None:
         """Nothing selected."""
         self._current = None
         self._decoder.supersede(None)
+        self._media.reset(None)
+        self._set_controls("")
         self._awaiting_paint = None
         self._loading_timer.stop()
         self._message.set_message("Select a file", "")
@@ -214,6 +250,66 @@ class PreviewPane(QWidget):
 
     def is_zoomed(self) -> bool:
         return self._view.is_zoomed()
+
+    # --- the player and the pages (the window's actions call these) -------------------
+
+    @property
+    def controls(self) -> str:
+        """Which keys apply to the file on show: "media", "document" or ""."""
+        return self._controls
+
+    @property
+    def media_view(self) -> MediaView:
+        return self._media
+
+    def play_pause(self) -> None:
+        if self._controls == "media":
+            self._media.toggle_play()
+
+    def seek_by(self, delta_ms: int) -> None:
+        if self._controls == "media":
+            self._media.seek_by(delta_ms)
+
+    def step_frame(self, direction: int) -> None:
+        if self._controls == "media":
+            self._media.step_frame(direction)
+
+    def toggle_mute(self) -> None:
+        if self._controls == "media":
+            self._media.toggle_mute()
+
+    def change_rate(self, steps: int) -> None:
+        if self._controls == "media":
+            self._media.change_rate(steps)
+
+    def turn_page(self, delta: int) -> None:
+        """Page Down / Page Up in a PDF."""
+        current = self._current
+        if current is None or current.mode != "document":
+            return
+        page = max(0, min(current.page + delta, max(current.page_count - 1, 0)))
+        if page == current.page:
+            return
+        current.page = page
+        current.shown = None  # a new picture: fitted, not a sharper copy of the old one
+        self._show_page(current)
+
+    @property
+    def page(self) -> tuple[int, int]:
+        """(page on show from 1, pages) of a PDF; (0, 0) otherwise."""
+        current = self._current
+        if current is None or current.mode != "document" or not current.page_count:
+            return (0, 0)
+        return (current.page + 1, current.page_count)
+
+    @property
+    def current_path(self) -> bytes | None:
+        """The file on show on its mounted drive, None if none or not mounted."""
+        return self._current.path if self._current else None
+
+    def set_open_action(self, action: QAction) -> None:
+        """The window's "Open with the system's application", offered on the card."""
+        self._message.set_open_action(action)
 
     def clear_cache(self) -> None:
         """Forget recent decodes (after a file changed on disk)."""
@@ -242,11 +338,107 @@ class PreviewPane(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._decoder.warm_up()
+        self._player.warm_up()
 
     def closeEvent(self, event) -> None:
         # The worker process goes with the pane; showing a file again restarts it.
         self._decoder.stop()
+        self._media.reset(None)
         super().closeEvent(event)
+
+    # --- videos and audio -------------------------------------------------------------
+
+    def _show_media(self, current: _Current, kind: str) -> None:
+        """The player, with the poster (a video) or the tags (audio); nothing plays
+        until Space, unless the autoplay preference says so."""
+        facts, path = current.facts, current.path
+        current.mode = "media"
+        self._loading_timer.stop()
+        self._media.reset(current.file_id, duration_s=facts.get("duration"))
+        box = self._wanted_box(fitted=True)
+        unmounted = not_mounted(facts, "play")
+        self._media.set_opener(self._player.opener(path, facts, box, unmounted))
+        self._stack.setCurrentWidget(self._media)
+        self._set_controls("media" if path is not None else "")
+        problem = self._player.known_problem()
+        if kind == "audio":
+            self._media.set_lines(audio_lines(facts, file_name(facts)))
+            if path is None:
+                self._media.set_message(unmounted)
+            elif problem:
+                self._media.set_message(problem)
+            current.announced = True
+            self.presented.emit(current.file_id)
+        else:
+            entry = self._cache.best(current.file_id, path, box)
+            if entry is not None:
+                self._show_poster(current, entry)
+            else:
+                self._request(self._poster_request(current.file_id, path, facts, box))
+        if self.autoplay and path is not None and not problem:
+            self._media.toggle_play()
+
+    def _poster_request(
+        self, file_id: int, path: bytes | None, facts: dict[str, Any], box: tuple[int, int]
+    ) -> PreviewRequest:
+        return PreviewRequest(
+            file_id,
+            path,
+            facts.get("mime"),
+            box,
+            poster=True,
+            oshash=facts.get("oshash"),
+            duration=facts.get("duration"),
+            posters_dir=self._player.posters_dir(),
+        )
+
+    def _on_poster(self, result: Result) -> None:
+        current = self._current
+        assert current is not None
+        if result.entry is not None:
+            self._show_poster(current, result.entry)
+            return
+        if current.path is None:  # no stored poster, drive unplugged: the card says so
+            self._show_message(not_mounted(current.facts, "play"), failure=True)
+            return
+        problem = self._player.known_problem()
+        if problem:  # no libvlc: not the file's fault, and nothing would play either
+            self._media.set_message(problem)
+        else:
+            headline = failure_headline(result)
+            self._media.set_message(headline)
+            self.failed.emit(current.file_id, headline)
+        current.announced = True
+        self.presented.emit(current.file_id)
+
+    def _show_poster(self, current: _Current, entry: CacheEntry) -> None:
+        current.shown = entry
+        self._media.set_poster(entry.image)
+        if current.path is None:
+            self._media.set_message(not_mounted(current.facts, "play"))
+        if not current.announced:
+            self._awaiting_paint = current.file_id  # announced once the poster is painted
+            if not self._media.isVisible():
+                self._on_poster_painted()
+
+    def _on_poster_painted(self) -> None:
+        current = self._current
+        file_id = self._awaiting_paint
+        if current is None or current.mode != "media" or file_id != current.file_id:
+            return
+        self._awaiting_paint = None
+        current.announced = True
+        self.rendered.emit(file_id)
+        self.presented.emit(file_id)
+
+    def _on_first_frame(self, file_id: int) -> None:
+        """Benchmarks and tests wait for this: Space until the first frame is painted."""
+        self.first_frame.emit(file_id)
+
+    def _set_controls(self, controls: str) -> None:
+        if controls != self._controls:
+            self._controls = controls
+            self.controls_changed.emit(controls)
 
     # --- scheduling ---------------------------------------------------------------
 
@@ -270,6 +462,14 @@ class PreviewPane(QWidget):
         current = self._current
         if current is None or (current.file_id, current.path) != (request.file_id, request.path):
             return  # not on show any more (a picture stays in the cache)
+        if request.poster:
+            if current.mode == "media":
+                self._on_poster(result)
+            return
+        if request.page != current.page:
+            return  # a page turned past (it stays in the cache)
+        if result.page_count:
+            current.page_count = result.page_count
         if request.text:
             self._show_text(result)
         elif result.entry is not None:
@@ -277,7 +477,7 @@ class PreviewPane(QWidget):
             if shown is None or entry.size[0] * entry.size[1] > shown.size[0] * shown.size[1]:
                 self._display(entry)
         elif current.shown is None:
-            self._show_message(_failure_headline(result), failure=True)
+            self._show_message(failure_headline(result), failure=True)
         else:  # a bigger decode failed (too large to zoom, say): keep what is shown
             log.info("sharper preview of file %s failed: %s", request.file_id, result.error)
 
@@ -287,19 +487,17 @@ class PreviewPane(QWidget):
     def _upgrade(self) -> None:
         """The view paints bigger than its pixmap: fetch a sharper decode."""
         current = self._current
-        if current is None or current.mode != "image" or current.shown is None:
+        if current is None or current.mode not in ("image", "document") or current.shown is None:
             return
         assert current.path is not None
         box = self._wanted_box()
         if current.shown.covers(box):
             return
-        entry = self._cache.best(current.file_id, current.path, box)
+        entry = self._cache.best(current.file_id, current.path, box, current.page)
         if entry is not None:
             self._display(entry)
         else:
-            self._request(
-                PreviewRequest(current.file_id, current.path, current.facts.get("mime"), box)
-            )
+            self._request(self._picture_request(current, box))
 
     # --- what is shown ------------------------------------------------------------
 
@@ -314,8 +512,17 @@ class PreviewPane(QWidget):
         else:
             self._view.replace_pixmap(pixmap)
         current.shown = entry
-        self._view.set_badge("Incomplete file" if rendered.partial else "")
-        current.note = _preview_note(rendered)
+        if entry.page_count:
+            current.page_count = entry.page_count
+        badges = ["Incomplete file"] if rendered.partial else []
+        note = preview_note(rendered)
+        if current.mode == "document" and current.page_count:
+            badges.append(f"Page {current.page + 1} of {current.page_count}")
+            note = "; ".join(
+                filter(None, [f"page {current.page + 1} of {current.page_count}", note])
+            )
+        self._view.set_badge("  ·  ".join(badges))
+        current.note = note
         self._facts.show_facts(current.facts, current.note)
         self._stack.setCurrentWidget(self._view)
         self._loading_timer.stop()
@@ -338,7 +545,7 @@ class PreviewPane(QWidget):
         current = self._current
         assert current is not None
         if result.error is not None:
-            self._show_message(_failure_headline(result), failure=True)
+            self._show_message(failure_headline(result), failure=True)
             return
         text = result.text
         if result.more_text:
@@ -356,8 +563,15 @@ class PreviewPane(QWidget):
         current = self._current
         assert current is not None
         self._loading_timer.stop()
-        self._message.set_message(headline, _file_name(current.facts))
+        facts = current.facts
+        self._message.set_message(
+            headline,
+            file_name(facts),
+            detail=kind_line(facts),
+            can_open=current.path is not None and not facts.get("missing"),
+        )
         self._stack.setCurrentWidget(self._message)
+        self._set_controls("")
         current.mode = "message"
         current.announced = True
         if failure:
@@ -376,7 +590,7 @@ class PreviewPane(QWidget):
         current = self._current
         if current is None or current.announced or current.shown is not None:
             return
-        name = _file_name(current.facts)
+        name = file_name(current.facts)
         self._view.show_text(f"Loading {name} …" if name else "Loading …")
         self._stack.setCurrentWidget(self._view)
 
@@ -400,85 +614,3 @@ class PreviewPane(QWidget):
             event.accept()
             return
         super().keyPressEvent(event)
-
-
-# --- placeholders and facts -------------------------------------------------------------
-
-
-def _placeholder(path: bytes | None, facts: dict[str, Any]) -> tuple[str, bool] | None:
-    """(headline, is_failure) when the file is not decoded at all, else None."""
-    if facts.get("missing"):
-        return ("File is missing from the drive", True)
-    if path is None:
-        drive = facts.get("drive") or "the drive"
-        return (f"Drive not mounted — connect {drive} to see this file", True)
-    if facts.get("size") == 0:
-        return ("Cannot show this file: the file is empty (0 bytes)", True)
-    kind, mime = facts.get("kind") or "", facts.get("mime") or ""
-    if _is_text(facts):
-        return None
-    if kind == "video" or mime.startswith("video/"):
-        return ("Video — preview not available yet", False)
-    if kind == "image" or mime.startswith("image/"):
-        return None
-    return ("No preview for this kind of file", False)
-
-
-def _failure_headline(result: Result) -> str:
-    if result.crashed:  # the decoder's fault, not the file's: the message says Luna is fine
-        return result.error or ""
-    return f"Cannot show this file: {result.error}"
-
-
-def _is_text(facts: dict[str, Any]) -> bool:
-    mime = facts.get("mime") or ""
-    return mime.startswith("text/") or mime in _TEXT_MIMES
-
-
-def _file_name(facts: dict[str, Any]) -> str:
-    path = facts.get("display_path") or ""
-    return os.path.basename(str(path).rstrip("/")) if path else ""
-
-
-def _preview_note(rendered: Rendered) -> str:
-    size = f"{rendered.original_size[0]} × {rendered.original_size[1]}"
-    notes = []
-    if rendered.source == "raw-embedded-preview":
-        notes.append(f"embedded JPEG preview, {size}")
-    elif rendered.source != "image":
-        notes.append(f"embedded thumbnail only, {size}")
-    if rendered.partial:
-        notes.append("incomplete file: only part of the picture could be read")
-    return "; ".join(notes)
-
-
-class _MessageView(QWidget):
-    """A centred headline with the file's name under it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("previewMessage")
-        self._headline = QLabel()
-        self._headline.setObjectName("previewHeadline")
-        self._name = QLabel()
-        self._name.setObjectName("previewFileName")
-        self._name.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        font = self._headline.font()
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        self._headline.setFont(font)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        for label in (self._headline, self._name):
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setWordWrap(True)
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            layout.addWidget(label)
-        layout.addStretch(1)
-
-    def set_message(self, headline: str, name: str) -> None:
-        self._headline.setText(headline)
-        self._name.setText(name)
-        self._name.setVisible(bool(name))
-
-    def headline(self) -> str:
-        return self._headline.text()

@@ -1,7 +1,9 @@
 """What the preview's worker process runs: one decode, answered as plain picklable data.
 
 Qt-free on purpose, although it lives in ui/: the worker process imports this module by
-name to run `decode_file`, and must neither pay for nor risk loading Qt there. The
+name to run `decode_file`, and must neither pay for nor risk loading Qt there. The one
+exception is a PDF: its pages are drawn by QtPdf (`pdf_pages`), imported by the worker
+the first time it is asked for one, so a crash in the PDF engine costs a worker too. The
 renderer itself (`media.render`) is preloaded by the fork server (`process_pool`).
 
 The request goes in and a `Decoded` comes out pickled, through a pipe; the pixels go
@@ -28,10 +30,16 @@ _SHARE_FROM = 64 * 1024
 @dataclass(frozen=True)
 class PreviewRequest:
     file_id: int
-    path: bytes | str
+    path: bytes | str | None  # None: the drive is not mounted (a stored poster may do)
     mime: str | None
     box: tuple[int, int] | None  # decode to fit this box; None: full size
     text: bool = False  # the beginning of a text file rather than a picture
+    # A video's poster frame, stored under its oshash in `posters_dir`.
+    poster: bool = False
+    oshash: str | None = None
+    duration: float | None = None
+    posters_dir: str | None = None
+    page: int = 0  # a PDF's page, from 0
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class Decoded:
     """A worker's answer; exactly one of `rendered`, `text` (with `more_text`), `error`."""
 
     rendered: Rendered | None = None
+    page_count: int = 0  # a PDF's pages (`rendered` is one of them)
     text: str = ""
     more_text: bool = False
     error: str | None = None  # for the curator
@@ -51,6 +60,26 @@ class Decoded:
 def decode_file(request: PreviewRequest) -> Decoded:
     """Decode one request. Never raises for a bad file: the answer says what went wrong."""
     try:
+        if request.poster:
+            # libvlc and the poster store load only in a worker that shows a video.
+            from luna_desktop.media.posters import poster_preview
+
+            rendered = poster_preview(
+                request.path,
+                request.oshash,
+                request.box,
+                request.posters_dir,
+                duration_s=request.duration,
+            )
+            return _share_pixels(Decoded(rendered=rendered))
+        if request.path is None:
+            return Decoded(error="the drive is not mounted")
+        if request.mime == "application/pdf":
+            # Qt's PDF renderer, loaded only in a worker that shows a PDF (see module doc).
+            from .pdf_pages import render_pdf_page
+
+            page = render_pdf_page(request.path, request.page, request.box)
+            return _share_pixels(Decoded(rendered=page.rendered, page_count=page.page_count))
         if request.text:
             text, more = read_text_preview(request.path, TEXT_LIMIT)
             return Decoded(text=text, more_text=more)

@@ -86,6 +86,15 @@ class Settings:
         self._set("scan/disk", None if value == AUTO else value)
 
     @property
+    def autoplay(self) -> bool:
+        """Play a video or audio file as soon as it is shown (off: Space plays it)."""
+        return (self._str("playback/autoplay") or "").lower() == "true"
+
+    @autoplay.setter
+    def autoplay(self, value: bool) -> None:
+        self._set("playback/autoplay", "true" if value else None)
+
+    @property
     def theme(self) -> str:
         value = (self._str("appearance/theme") or "").lower()
         return value if value in THEMES else "system"

@@ -1,0 +1,297 @@
+"""Videos, sound and PDFs in the preview pane: real libvlc, real QtPdf, offscreen.
+
+A video shows its poster frame on arrival and plays only on Space; frames reach the
+widget; moving on releases the player; a PDF turns its pages; what Luna cannot show
+gets a card that offers the system's application.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QImage
+from PySide6.QtWidgets import QLabel, QToolButton
+
+from luna_desktop.media import playback, vlc_runtime
+from luna_desktop.media.posters import PosterStore, default_poster_dir
+from luna_desktop.scan.oshash import oshash_path
+from luna_desktop.ui.preview_messages import MessageView
+from luna_desktop.ui.preview_pane import PreviewPane
+from tests.media_tools import ramp_seconds, ramp_video, tone
+
+
+@pytest.fixture(scope="module")
+def ramp(tmp_path_factory) -> Path:
+    assert vlc_runtime.VLC_AVAILABLE, vlc_runtime.VLC_UNAVAILABLE_REASON
+    return ramp_video(tmp_path_factory.mktemp("ramp") / "ramp.mp4")
+
+
+@pytest.fixture
+def pane(qtbot):
+    widget = PreviewPane()
+    qtbot.addWidget(widget)
+    widget.resize(800, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    widget.close()
+    assert playback.reaper_idle(10)
+
+
+def video_facts(path: Path, **extra) -> dict:
+    facts = {
+        "kind": "video",
+        "mime": "video/mp4",
+        "size": path.stat().st_size,
+        "duration": 20.0,
+        "width": 320,
+        "height": 180,
+        "oshash": oshash_path(os.fsencode(path)),
+        "display_path": f"Video/{path.name}",
+        "drive": "Archive 7",
+        "missing": False,
+    }
+    facts.update(extra)
+    return facts
+
+
+def grey_of(image: QImage) -> int:
+    """A ramp frame's grey, read above the middle, where no message is drawn over it."""
+    return image.pixelColor(image.width() // 2, image.height() // 4).red()
+
+
+def grabbed(pane: PreviewPane) -> QImage:
+    """What the curator sees in the picture area."""
+    return pane.media_view.screen_area.grab().toImage()
+
+
+def test_a_video_shows_its_poster_and_waits_for_space(pane, qtbot, ramp):
+    facts = video_facts(ramp)
+    with qtbot.waitSignal(pane.rendered, timeout=20000):
+        pane.show_file(1, os.fsencode(ramp), facts)
+    assert pane.controls == "media"
+    assert pane.media_view.playback is None  # nothing plays by itself
+    # The poster is 10 % into the clip (2 s of 20), stored under the file's oshash.
+    assert ramp_seconds(grey_of(grabbed(pane))) == pytest.approx(2.0, abs=0.5)
+    stored = PosterStore(default_poster_dir()).load(facts["oshash"], None)
+    assert stored is not None and stored.original_size == (320, 180)
+
+
+def test_space_plays_and_frames_reach_the_widget(pane, qtbot, ramp):
+    with qtbot.waitSignal(pane.rendered, timeout=20000):
+        pane.show_file(1, os.fsencode(ramp), video_facts(ramp))
+    with qtbot.waitSignal(pane.first_frame, timeout=10000):
+        pane.play_pause()
+    qtbot.waitUntil(lambda: pane.media_view.status().time_ms > 1200, timeout=10000)
+    first = grabbed(pane)
+    assert grey_of(first) > 5  # a picture, not the black around it (nor a blank)
+    assert first.pixelColor(0, 0).red() == 0  # the black around a 16:9 frame
+    qtbot.waitUntil(lambda: pane.media_view.status().time_ms > 2500, timeout=10000)
+    later = grabbed(pane)
+    assert grey_of(later) > grey_of(first)  # the ramp brightens: a newer frame
+    assert pane.media_view.time_text.startswith("0:02")
+
+    pane.play_pause()
+    qtbot.waitUntil(lambda: pane.media_view.status().state == "paused", timeout=5000)
+    pane.media_view.slider.setValue(15000)  # the slider seeks
+    pane.media_view.slider.sliderReleased.emit()
+    qtbot.waitUntil(lambda: abs(ramp_seconds(grey_of(grabbed(pane))) - 15) <= 0.5, timeout=10000)
+
+
+def test_moving_on_stops_and_releases_the_player(pane, qtbot, ramp, tmp_path):
+    picture = tmp_path / "still.png"
+    Image.new("RGB", (64, 48), "orange").save(picture)
+    image_facts = {"kind": "image", "mime": "image/png", "size": 100, "display_path": "still.png"}
+
+    def play_then_leave(file_id: int) -> None:
+        with qtbot.waitSignal(pane.presented, timeout=20000):
+            pane.show_file(file_id, os.fsencode(ramp), video_facts(ramp))
+        with qtbot.waitSignal(pane.first_frame, timeout=10000):
+            pane.play_pause()
+        player = pane.media_view.playback
+        pane.show_file(file_id + 1, os.fsencode(picture), image_facts)
+        assert player.closed and pane.media_view.playback is None
+        assert pane.controls == ""
+
+    play_then_leave(1)
+    assert playback.reaper_idle(10)
+    threads = len(os.listdir("/proc/self/task"))
+    files = len(os.listdir("/proc/self/fd"))
+    for n in range(3, 43, 2):
+        play_then_leave(n)
+    assert playback.reaper_idle(30)
+    time.sleep(0.3)
+    assert len(os.listdir("/proc/self/task")) <= threads
+    assert len(os.listdir("/proc/self/fd")) <= files
+
+
+def test_an_unplugged_drive_still_shows_a_stored_poster(pane, qtbot, ramp):
+    facts = video_facts(ramp)
+    with qtbot.waitSignal(pane.rendered, timeout=20000):
+        pane.show_file(1, os.fsencode(ramp), facts)  # stores the poster
+    pane.clear()
+    with qtbot.waitSignal(pane.rendered, timeout=10000):
+        pane.show_file(1, None, facts)
+    assert ramp_seconds(grey_of(grabbed(pane))) == pytest.approx(2.0, abs=0.5)
+    assert pane.media_view.message == "Drive not mounted — connect Archive 7 to play this file"
+    assert pane.controls == ""  # nothing to play
+
+    never_seen = dict(facts, oshash="0123456789abcdef")
+    with qtbot.waitSignal(pane.failed, timeout=10000) as blocker:
+        pane.show_file(2, None, never_seen)
+    assert blocker.args[1] == "Drive not mounted — connect Archive 7 to play this file"
+
+
+def test_a_damaged_video_says_so_instead_of_hanging(pane, qtbot, tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 200)
+    facts = video_facts(bad, duration=None)
+    with qtbot.waitSignal(pane.failed, timeout=20000) as blocker:
+        pane.show_file(1, os.fsencode(bad), facts)
+    assert blocker.args[1].startswith("Cannot show this file: ")
+    with qtbot.waitSignal(pane.media_view.failed, timeout=20000) as played:
+        pane.play_pause()
+    assert "VLC" in played.args[0]
+    assert pane.media_view.message == played.args[0]
+
+
+def test_audio_shows_its_tags_and_plays(pane, qtbot, tmp_path):
+    sound = tone(tmp_path / "evening.mp3", 3)
+    facts = {
+        "kind": "audio",
+        "mime": "audio/mpeg",
+        "size": sound.stat().st_size,
+        "duration": 3.0,
+        "display_path": "Audio/evening.mp3",
+        "tags": {"artist": "Béla Bartók", "title": "Evening", "album": "Sketches"},
+    }
+    with qtbot.waitSignal(pane.presented, timeout=5000):
+        pane.show_file(1, os.fsencode(sound), facts)
+    assert pane.media_view.screen_area.lines == ["♪", "Evening", "Béla Bartók", "Sketches"]
+    assert pane.controls == "media"
+    pane.play_pause()
+    qtbot.waitUntil(lambda: pane.media_view.status().time_ms > 500, timeout=10000)
+    assert pane.media_view.status().state == "playing"
+    pane.toggle_mute()
+    pane.change_rate(1)
+    assert pane.media_view.findChild(QLabel, "mediaExtras").text() == "1.25× · muted"
+
+
+def pdf_of(path: Path, colours: list[str]) -> Path:
+    pages = [Image.new("RGB", (400, 300), colour) for colour in colours]
+    pages[0].save(path, save_all=True, append_images=pages[1:])
+    return path
+
+
+def test_a_pdf_shows_its_pages(pane, qtbot, tmp_path):
+    pdf = pdf_of(tmp_path / "register.pdf", ["red", "blue", "green"])
+    facts = {"kind": "document", "mime": "application/pdf", "size": 100, "display_path": "r.pdf"}
+    with qtbot.waitSignal(pane.rendered, timeout=20000):
+        pane.show_file(1, os.fsencode(pdf), facts)
+    assert pane.controls == "document"
+    assert pane.page == (1, 3)
+
+    def centre() -> tuple[int, int, int]:
+        """The page's colour, to the nearest 8 (Qt's scaling rounds a little)."""
+        image = pane.image_view.grab().toImage()
+        colour = image.pixelColor(image.width() // 2, image.height() // 2)
+        return tuple(round(c / 8) * 8 for c in (colour.red(), colour.green(), colour.blue()))
+
+    assert centre() == (256, 0, 0)
+    pane.turn_page(1)
+    qtbot.waitUntil(lambda: centre() == (0, 0, 256), timeout=10000)
+    assert pane.page == (2, 3)
+    pane.turn_page(5)  # stops at the last page
+    qtbot.waitUntil(lambda: pane.page == (3, 3) and centre() == (0, 128, 0), timeout=10000)
+    pane.turn_page(-1)
+    qtbot.waitUntil(lambda: centre() == (0, 0, 256), timeout=10000)
+    assert pane.findChild(QLabel, "fact_extra").text() == "page 2 of 3"
+
+
+def test_a_damaged_pdf_says_so(pane, qtbot, tmp_path):
+    pdf = pdf_of(tmp_path / "cut.pdf", ["red"])
+    pdf.write_bytes(pdf.read_bytes()[:200])
+    facts = {"kind": "document", "mime": "application/pdf", "size": 200, "display_path": "c.pdf"}
+    with qtbot.waitSignal(pane.failed, timeout=20000) as blocker:
+        pane.show_file(1, os.fsencode(pdf), facts)
+    assert blocker.args[1].startswith("Cannot show this file: the PDF is damaged")
+
+
+class _UrlCatcher(QObject):
+    """Stands in for the system's application: records what it was asked to open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url)
+
+
+def test_what_luna_cannot_show_gets_a_card_that_opens_it(pane, qtbot, tmp_path):
+    archive = tmp_path / "letters.zip"
+    archive.write_bytes(b"PK\x03\x04" + bytes(100))
+
+    # The window's action opens the current file; here one that opens the archive.
+    action = QAction("Open with the System's Application", pane)
+    action.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(archive))))
+    pane.set_open_action(action)
+    catcher = _UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    try:
+        facts = {"kind": "other", "mime": "application/zip", "size": 104}
+        facts["display_path"] = "letters.zip"
+        with qtbot.waitSignal(pane.presented, timeout=5000):
+            pane.show_file(1, os.fsencode(archive), facts)
+        card = pane.findChild(MessageView, "previewMessage")
+        assert card.headline() == "No preview for this kind of file"
+        assert card.detail() == "Other · application/zip · 104 bytes"
+        assert card.offers_open()
+        button = pane.findChild(QToolButton, "previewOpenButton")
+        button.click()
+        assert catcher.opened == [QUrl.fromLocalFile(str(archive))]
+        # A missing file offers nothing to open.
+        pane.show_file(2, os.fsencode(archive), dict(facts, missing=True))
+        assert not card.offers_open()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+
+
+_NO_VLC_CHILD = """
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication
+from luna_desktop.ui.preview_messages import MessageView
+from luna_desktop.ui.preview_pane import PreviewPane
+app = QApplication([])
+pane = PreviewPane()
+pane.resize(640, 480)
+pane.show()
+done = []
+pane.presented.connect(done.append)
+path = sys.argv[1]
+pane.show_file(1, os.fsencode(path), {"kind": "video", "mime": "video/mp4", "size": 10,
+               "oshash": "0123456789abcdef", "display_path": "clip.mp4"})
+while not done:
+    app.processEvents()
+pane.play_pause()
+print(pane.media_view.message)
+"""
+
+
+def test_without_libvlc_the_pane_says_vlc_is_needed(ramp):
+    env = dict(os.environ, PYTHON_VLC_LIB_PATH="/nonexistent/libvlc.so.5")
+    out = subprocess.run(
+        [sys.executable, "-c", _NO_VLC_CHILD, os.fspath(ramp)],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().startswith("VLC is needed to play videos and audio: install")
