@@ -4,7 +4,10 @@ libvlc's preparser reads the tags of every format VLC plays (ID3 in MP3, Vorbis 
 in FLAC and Ogg, iTunes atoms in M4A, RIFF INFO in WAV) through its taglib module, with
 the same parse a video gets (`videos.parse_with_libvlc`). A WAV's duration is also
 counted exactly from its header (the audio data's size over the size of one sample
-frame), which tells a WAV cut short as well, and needs no libvlc.
+frame), which tells a WAV cut short as well, and needs no libvlc. An MPEG audio file's
+(MP3's) comes from its first frame (`mp3_frames`): the frame count in its Xing, Info or
+VBRI tag, or its size over its constant bit rate, where libvlc would estimate from the
+first frame's bit rate, which LAME's tag frame does not share.
 
 The tags go into `info.extra`: "artist", "title", "album", "album_artist", "date" (as
 the file writes it: a release year or a day), "genre", "track" and "track_total"
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 from luna_desktop.media.container_info import codec_name
 from luna_desktop.media.info import MediaInfo
+from luna_desktop.media.mp3_frames import read_mp3
 
 # libvlc's meta names (vlc.Meta) and the extra keys their values go to.
 TAGS = (
@@ -77,6 +81,11 @@ def _read_audio(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
                 info.add_error(wav.problem)
             if wav.note:
                 info.add_note(wav.note)
+    elif info.mime == "audio/mpeg":
+        mp3 = read_mp3(path)  # None (never an exception) for a file it cannot tell
+        if mp3 is not None:
+            readers.append("mp3")
+            info.duration = mp3.duration
 
     # Imported here: loading libvlc costs every worker's start.
     from luna_desktop.media import videos
