@@ -24,12 +24,11 @@ import os
 import queue
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from luna_desktop.media.mrl import file_mrl
 from luna_desktop.media.render import fit_size
 
 __all__ = [
@@ -210,7 +209,7 @@ class Playback:
         self._kicks: list[float] = []  # see _seek_now
         self._muted = False
         self._pending_seek: int | None = None
-        self._media = instance.media_new_location(_location(path))
+        self._media = instance.media_new_location(file_mrl(path))
         self._player = instance.media_player_new()
         if self._media is None or self._player is None:
             raise RuntimeError("libvlc could not open a player for this file")
@@ -464,14 +463,6 @@ class Playback:
             self._on_frame(Frame(data, width, height, self._frames))
         except Exception:  # an exception must not unwind into libvlc's C thread
             log.exception("the frame handler failed")
-
-
-def _location(path: bytes | str) -> str:
-    """A file:// MRL; on POSIX the raw bytes are percent-encoded, so a name that is not
-    UTF-8 reaches the file unchanged."""
-    if os.name == "nt":
-        return Path(os.path.abspath(os.fsdecode(path))).as_uri()
-    return "file://" + urllib.parse.quote(os.path.abspath(os.fsencode(path)))
 
 
 # --- the reaper ---------------------------------------------------------------------------

@@ -30,8 +30,8 @@ from PIL import Image
 
 from luna_desktop.media import vlc_runtime
 from luna_desktop.media.containers import read_container
+from luna_desktop.media.mrl import file_mrl
 from luna_desktop.media.render import PreviewError, Rendered, _decode, _io_error, fit_size
-from luna_desktop.media.videos import _mrl
 
 __all__ = ["PosterStore", "default_poster_dir", "grab_poster", "poster_preview"]
 
@@ -115,7 +115,7 @@ def grab_poster(
         raise PreviewError("this is not a regular file", "unsupported")
     if st.st_size == 0:
         raise PreviewError("the file is empty (0 bytes)", "empty")
-    instance, mrl = _instance(), _mrl(path)
+    instance, mrl = _instance(), file_mrl(path)
     duration, shape = _probe(instance, mrl, timeout_s / 2)
     if shape is None:  # libvlc knows an MPEG-TS picture's size only once it decodes
         with contextlib.suppress(OSError):

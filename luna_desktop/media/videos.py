@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import stat
 import threading
-import urllib.parse
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from luna_desktop.media.container_info import ContainerInfo, codec_name
 from luna_desktop.media.containers import read_container
 from luna_desktop.media.info import MediaInfo
+from luna_desktop.media.mrl import file_mrl
 from luna_desktop.media.xmp import apply_xmp
 
 if TYPE_CHECKING:
@@ -195,14 +194,6 @@ class LibvlcParse(NamedTuple):
     meta: dict[str, str]
 
 
-def _mrl(path: bytes | str) -> str:
-    """A file:// MRL. On POSIX the raw bytes are percent-encoded, so names that are not
-    UTF-8 (b'clip_\\xff.mp4' -> file:///…/clip_%FF.mp4) reach the file unchanged."""
-    if os.name == "nt":
-        return Path(os.path.abspath(os.fsdecode(path))).as_uri()
-    return "file://" + urllib.parse.quote(os.path.abspath(os.fsencode(path)))
-
-
 def parse_with_libvlc(path: bytes | str, timeout_ms: int, meta: Iterable[str] = ()) -> LibvlcParse:
     """Duration, streams and the `meta` named (python-vlc's `vlc.Meta` names such as
     "Artist", "Title") from libvlc's preparser.
@@ -216,7 +207,7 @@ def parse_with_libvlc(path: bytes | str, timeout_ms: int, meta: Iterable[str] = 
     from luna_desktop.media.vlc_runtime import media_tracks, parsed_event
 
     vlc = vlc_runtime.vlc
-    media = vlc_runtime.get_instance().media_new_location(_mrl(path))
+    media = vlc_runtime.get_instance().media_new_location(file_mrl(path))
     if media is None:
         raise ParseError("libvlc could not open this path")
     with _inflight_lock:
