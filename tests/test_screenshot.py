@@ -79,3 +79,39 @@ def test_a_target_that_does_not_exist_fails_with_a_message(scanned, tmp_path, ta
     done = _shoot(scanned, "--screenshot", str(out), "--select", target)
     assert done.returncode == 2
     assert says in done.stderr and not out.exists()
+
+
+@pytest.fixture
+def scanned_video(tmp_path, catalog):
+    from tests.media_tools import ramp_video
+
+    root = tmp_path / "Reels"
+    (root / "1998").mkdir(parents=True)
+    ramp_video(root / "1998" / "wedding.mp4", seconds=10)
+    run_scan(root, drive="Reels")
+    return tmp_path / "catalog.sqlite3"
+
+
+def test_a_video_is_shown_by_its_poster_frame(scanned_video, tmp_path):
+    out = tmp_path / "poster.png"
+    done = _shoot(
+        scanned_video, "--screenshot", str(out), "--select", "Reels:1998/wedding.mp4",
+        "--size", "1100x720",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with Image.open(out) as shot:
+        # The ramp clip's frame at 10 % (1 s): mid-dark grey with a white band, on black.
+        preview = shot.convert("L").crop((500, 80, 1080, 380))
+        levels = {level for count, level in preview.getcolors(256) if count > 500}
+        assert 0 in levels and any(5 < level < 40 for level in levels), sorted(levels)
+
+
+def test_without_libvlc_the_application_starts_and_shows_a_video(
+    scanned_video, tmp_path, monkeypatch
+):
+    out = tmp_path / "no-vlc.png"
+    monkeypatch.setenv("PYTHON_VLC_LIB_PATH", "/nonexistent/libvlc.so.5")
+    done = _shoot(scanned_video, "--screenshot", str(out), "--select", "Reels:1998/wedding.mp4")
+    assert done.returncode == 0, done.stderr
+    with Image.open(out) as shot:
+        assert shot.size[0] > 0
