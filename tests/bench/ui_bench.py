@@ -16,7 +16,9 @@ one folder of 5,000 files. Then, driving the real MainWindow offscreen, measures
   - u (next unreviewed) from the current file, p95 over 50 presses;
   - a 10,000-file scan into the open window: the longest stall of the GUI thread (a
     10 ms QTimer heartbeat) and the longest save made while the scan writes;
-  - peak RSS.
+  - peak RSS;
+  - videos (media_figures.py): j onto a video until its stored poster is painted,
+    Space until the first frame is painted, and 1,000 switches between playing videos.
 Prints each figure beside its target. Not part of the test suite.
 """
 
@@ -38,6 +40,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+
+from tests.bench import media_figures  # noqa: E402 (needs the path above)
 
 TARGETS = {
     "start_s": 1.0,
@@ -222,6 +226,8 @@ def child(catalog: str, scan_files: str) -> None:
         u_ms.append((time.perf_counter() - t) * 1000)
         app.processEvents()
 
+    media = media_figures.measure(app, window, wait_for, wait_until)
+
     stall_ms, scan_save_ms, scan_state = scan_into_window(
         app, window, Path(catalog).parent, int(scan_files)
     )
@@ -248,6 +254,7 @@ def child(catalog: str, scan_files: str) -> None:
                 "scan_saves": len(scan_save_ms),
                 "scan_state": scan_state,
                 "peak_rss_mb": rss,
+                "media": media,
             }
         )
     )
@@ -260,7 +267,7 @@ def forget_earlier_scans(catalog: str) -> None:
     from luna_desktop.catalog.models import Drive
 
     open_catalog(catalog)
-    Drive.delete().where(Drive.name != "Million").execute()
+    Drive.delete().where(Drive.name != "Million").execute()  # the video drive is scanned anew
     close_catalog()
 
 
@@ -357,6 +364,7 @@ def main() -> None:
     t = time.perf_counter()
     catalog = build(work, args.files, args.folders)
     forget_earlier_scans(str(catalog))
+    media_figures.scan_video_drive(catalog, media_figures.build_video_drive(work))
     print(
         f"catalogue: {args.files:,} files in {args.folders:,} folders "
         f"({time.perf_counter() - t:.0f} s to build or reuse)"
@@ -399,6 +407,7 @@ def main() -> None:
             "ms",
         ),
         ("peak RSS", figures["peak_rss_mb"], TARGETS["peak_rss_mb"], "MB"),
+        *media_figures.report(figures["media"]),
     ]
     for label, value, target, unit in rows:
         verdict = "PASS" if value <= target else "MISS"
@@ -410,6 +419,7 @@ def main() -> None:
         f"(p50: next file {figures['next_p50_ms']:.1f} ms, "
         f"save-and-next {figures['save_next_p50_ms']:.1f} ms, u {figures['u_p50_ms']:.1f} ms)"
     )
+    print(media_figures.summary(figures["media"]))
     print("chips (ms):", ", ".join(f"{k} {v:.0f}" for k, v in figures["chips"].items()))
     print("searches (ms):", ", ".join(f"{k!r} {v:.0f}" for k, v in figures["searches"].items()))
     print(
