@@ -249,3 +249,13 @@ def test_how_drives_are_read_reaches_the_settings(qtbot, open_dialog):
     qtbot.keyClick(dialog.curator_edit, Qt.Key.Key_Return)
     assert dialog.accepted_changes() == {"disk_reading"}
     assert Settings().disk_reading == "rotating"
+
+
+def test_autoplay_is_off_by_default_and_kept(open_dialog):
+    assert Settings().autoplay is False
+    dialog = open_dialog()
+    assert not dialog.autoplay_box.isChecked()
+    dialog.autoplay_box.setChecked(True)
+    dialog.accept()
+    assert dialog.accepted_changes() == {"autoplay"}
+    assert Settings().autoplay is True

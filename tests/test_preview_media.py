@@ -295,3 +295,35 @@ def test_without_libvlc_the_pane_says_vlc_is_needed(ramp):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().startswith("VLC is needed to play videos and audio: install")
+
+
+def _open_files() -> list[str]:
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:  # the listing's own descriptor, closed already
+            pass
+    return found
+
+
+def test_a_pdf_page_leaves_no_file_open_behind(tmp_path):
+    """The drive a PDF is on can be unmounted once its page is shown."""
+    from luna_desktop.ui.preview_worker import PreviewRequest, decode_file, receive
+
+    pdf = pdf_of(tmp_path / "deed.pdf", ["red", "blue"])
+    request = PreviewRequest(1, os.fsencode(pdf), "application/pdf", (400, 400), page=1)
+    decoded = receive(decode_file(request))
+    assert decoded.error is None and decoded.page_count == 2
+    assert str(pdf) not in _open_files()
+
+
+def test_a_sound_scanned_without_tags_shows_libvlcs_once_it_plays(pane, qtbot, tmp_path):
+    sound = tone(tmp_path / "track.ogg", 3, "-metadata", "artist=Ada", "-metadata", "title=Air")
+    facts = {"kind": "audio", "mime": "audio/ogg", "size": sound.stat().st_size,
+             "duration": 3.0, "display_path": "track.ogg"}  # fmt: skip
+    with qtbot.waitSignal(pane.presented, timeout=5000):
+        pane.show_file(1, os.fsencode(sound), facts)
+    assert pane.media_view.screen_area.lines == ["♪", "track.ogg"]
+    pane.play_pause()
+    qtbot.waitUntil(lambda: pane.media_view.screen_area.lines == ["♪", "Air", "Ada"], timeout=5000)

@@ -78,6 +78,9 @@ def test_space_and_arrows_play_a_video_from_the_tree(window, qtbot):
     qtbot.waitUntil(lambda: view.status().state == "paused", timeout=5000)
     key(qtbot, w, Qt.Key.Key_Left)
     qtbot.waitUntil(lambda: view.status().time_ms < 5000, timeout=5000)
+    at = view.status().time_ms
+    key(qtbot, w, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)  # one frame on
+    assert view.status().time_ms == at + 40 and view.status().state == "paused"
 
     # The curation keys work as for a photo: a status, then j to the next file,
     # which stops the player.

@@ -179,6 +179,7 @@ class MediaView(QWidget):
         self._poll.setInterval(_POLL_MS)
         self._poll.timeout.connect(self._follow)
         self._opener = None
+        self._player_tags = None
         self.reset(None)
 
     # --- what is shown ------------------------------------------------------------------
@@ -191,6 +192,7 @@ class MediaView(QWidget):
         self._announced = False
         self.screen_area.image = None
         self.screen_area.lines = []
+        self._player_tags = None
         self.screen_area.message = ""
         length = round((duration_s or 0) * 1000)
         self._slider.setRange(0, max(0, length))
@@ -210,9 +212,12 @@ class MediaView(QWidget):
             self.screen_area.image = image
         self.screen_area.update()
 
-    def set_lines(self, lines: list[str]) -> None:
-        """An audio file: its tags in place of a picture."""
+    def set_lines(self, lines: list[str], *, player_tags=None) -> None:
+        """A sound: its tags in place of a picture. `player_tags(tags)` → lines, when
+        the catalogue had none (a file scanned before Luna read them): the lines are
+        redrawn from libvlc's metadata once the player has read it."""
         self.screen_area.lines = lines
+        self._player_tags = player_tags
         self.screen_area.update()
 
     def set_message(self, text: str) -> None:
@@ -324,6 +329,12 @@ class MediaView(QWidget):
             return
         status = playback.status()
         self._show_status(status)
+        if self._player_tags is not None:
+            tags = playback.tags()
+            if tags:
+                self.screen_area.lines = self._player_tags(tags)
+                self._player_tags = None
+                self.screen_area.update()
         if status.state != self._last_state:
             self._last_state = status.state
             if status.state == "error":

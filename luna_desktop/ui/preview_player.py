@@ -69,7 +69,11 @@ class PlayerPart:
         self._set_controls("media" if path is not None else "")
         problem = self._player.known_problem()
         if kind == "audio":
-            self._media.set_lines(audio_lines(facts, file_name(facts)))
+            name = file_name(facts)
+            from_player = (
+                None if facts.get("tags") else (lambda tags: audio_lines({"tags": tags}, name))
+            )
+            self._media.set_lines(audio_lines(facts, name), player_tags=from_player)
             if path is None:
                 self._media.set_message(unmounted)
             elif problem:

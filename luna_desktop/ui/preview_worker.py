@@ -76,9 +76,14 @@ def decode_file(request: PreviewRequest) -> Decoded:
             return Decoded(error="the drive is not mounted")
         if request.mime == "application/pdf":
             # Qt's PDF renderer, loaded only in a worker that shows a PDF (see module doc).
-            from .pdf_pages import render_pdf_page
+            from .pdf_pages import forget_document, render_pdf_page
 
-            page = render_pdf_page(request.path, request.page, request.box)
+            try:
+                page = render_pdf_page(request.path, request.page, request.box)
+            finally:
+                # Not kept open between pages: an open file keeps its drive from being
+                # unmounted, and opening again costs a few milliseconds a page.
+                forget_document()
             return _share_pixels(Decoded(rendered=page.rendered, page_count=page.page_count))
         if request.text:
             text, more = read_text_preview(request.path, TEXT_LIMIT)
