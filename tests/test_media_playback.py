@@ -280,3 +280,77 @@ def test_audio_plays_and_its_clock_runs(tmp_path, suffix):
             assert pb.tags() == {"artist": "Ada", "title": "A"}
     finally:
         pb.close()
+
+
+def test_close_waits_for_a_frame_being_handed_over(ramp):
+    """A frame already on its way when `close` is called lands before `close` returns,
+    never after (it would be painted as the next file's picture)."""
+    started: list[float] = []
+    handed: list[float] = []
+
+    def slow_handler(frame: Frame) -> None:
+        started.append(time.monotonic())
+        time.sleep(0.05)
+        handed.append(time.monotonic())
+
+    pb = Playback(os.fsencode(ramp), on_frame=slow_handler)
+    pb.play()
+    # Close while a frame is in the handler (started, not yet handed over).
+    wait_for(lambda: len(handed) > 3 and len(started) > len(handed), what="a frame on its way")
+    pb.close()
+    closed_at = time.monotonic()
+    time.sleep(0.3)
+    assert handed and max(handed) <= closed_at
+
+
+def test_a_closed_player_falls_silent_at_once_however_slow_its_release(ramp, monkeypatch):
+    release = Playback._release
+
+    def slow_release(self) -> None:  # as on a drive that was pulled out
+        time.sleep(3)
+        release(self)
+
+    monkeypatch.setattr(Playback, "_release", slow_release)
+    pb = Playback(os.fsencode(ramp), on_frame=lambda f: None)
+    pb.play()
+    wait_for(lambda: pb.status().state == "playing", what="playback")
+    pb.close()
+    # libvlc's own state: paused (and muted) long before the release comes.
+    wait_for(lambda: pb._player.get_state().value != 3, timeout=1, what="the pause")
+    assert playback.reaper_idle(10)
+
+
+def test_one_stuck_release_does_not_hold_up_the_next(ramp, monkeypatch):
+    release = Playback._release
+    released: list[Playback] = []
+    stuck = threading.Event()
+
+    def release_once_slowly(self) -> None:
+        if not stuck.is_set():
+            stuck.set()
+            time.sleep(3)
+        release(self)
+        released.append(self)
+
+    monkeypatch.setattr(Playback, "_release", release_once_slowly)
+    first = Playback(os.fsencode(ramp), on_frame=lambda f: None)
+    first.close()
+    second = Playback(os.fsencode(ramp), on_frame=lambda f: None)
+    second.close()
+    wait_for(lambda: second in released, timeout=2, what="the second release")
+    assert first not in released
+    assert playback.reaper_idle(10)
+
+
+def test_a_seek_after_the_end_opens_the_file_paused_there(tmp_path):
+    clip = ramp_video(tmp_path / "short.mp4", seconds=3, keyframe_s=1)
+    frames = Frames()
+    pb = Playback(os.fsencode(clip), on_frame=frames, display_size=(320, 180))
+    try:
+        pb.play()
+        wait_for(lambda: pb.status().state == "ended", what="the end")
+        pb.seek(1000)
+        assert lands_near(frames, pb, 1.0) == pytest.approx(1.0, abs=0.5)
+        wait_for(lambda: pb.status().state == "paused", what="the pause")
+    finally:
+        pb.close()

@@ -8,8 +8,8 @@ offscreen tests, where embedding libvlc's own window (set_xwindow, set_hwnd…) 
 Threads. `on_frame` is called on a libvlc thread; it must only hand the frame over.
 Everything else is called from one thread (the GUI's) and never waits on the disk:
 libvlc opens and reads the file on its own threads. Stopping a player does wait for
-them (a read on a drive that was just pulled out can take seconds), so `close` hands
-the stop and release to one background thread, the reaper, and returns at once.
+them (a read on a drive that was just pulled out can take seconds), so `close` pauses
+and mutes it, hands the stop and release to a background thread, and returns at once.
 
 No libvlc events are used: python-vlc keeps every event manager it hands out alive
 for the life of the process, and the window polls `status()` a few times a second
@@ -21,7 +21,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -198,6 +197,7 @@ class Playback:
         )
         self._display_size = display_size if display_size and all(display_size) else None
         self._buffer_lock = threading.Lock()
+        self._delivering = threading.Lock()  # see _display
         self._buffer: ctypes.Array | None = None
         self._size = (0, 0)
         self._frames = 0
@@ -273,7 +273,10 @@ class Playback:
         if length > 0:
             target = min(target, max(0, length - 1))
         self._held_ms = target
-        if self._player.get_state().value in (0, 5, 6):
+        state = self._player.get_state().value
+        if state in (0, 5, 6):  # not started, stopped, ended: open it paused there
+            if state != 0:
+                self._player.stop()  # libvlc ignores play() on an ended player
             self._player.play()
             self._pending_pause = True
         if not self._ready():
@@ -406,11 +409,18 @@ class Playback:
         return self._closed
 
     def close(self) -> None:
-        """Stop and release the player on the reaper thread; no frame is delivered
-        after this returns. Idempotent."""
+        """Stop and release the player on a reaper thread; no frame is delivered
+        after this returns. Idempotent.
+
+        The player is paused and muted here first (neither waits): releasing it may
+        take seconds on a drive that was pulled out, and it must fall silent at once.
+        """
         if self._closed:
             return
-        self._closed = True
+        with self._delivering:  # a frame being handed over finishes first
+            self._closed = True
+        self._player.audio_set_mute(True)
+        self._player.set_pause(1)
         _reaper.put(self)
 
     def _release(self) -> None:
@@ -451,65 +461,61 @@ class Playback:
         self._buffer_lock.release()
 
     def _display(self, _opaque, _picture) -> None:
-        if self._closed:
-            return
-        with self._buffer_lock:
-            if self._buffer is None:
+        # Held from the check to the hand-over, so that once `close` returns no frame
+        # of this player can reach the window (and pass for the next file's).
+        with self._delivering:
+            if self._closed:
                 return
-            data = self._buffer.raw
-            width, height = self._size
-        self._frames += 1
-        try:
-            self._on_frame(Frame(data, width, height, self._frames))
-        except Exception:  # an exception must not unwind into libvlc's C thread
-            log.exception("the frame handler failed")
+            with self._buffer_lock:
+                if self._buffer is None:
+                    return
+                data = self._buffer.raw
+                width, height = self._size
+            self._frames += 1
+            try:
+                self._on_frame(Frame(data, width, height, self._frames))
+            except Exception:  # an exception must not unwind into libvlc's C thread
+                log.exception("the frame handler failed")
 
 
 # --- the reaper ---------------------------------------------------------------------------
 
 
 class _Reaper:
-    """One daemon thread that stops and releases players, oldest first."""
+    """Stops and releases closed players, each on a short-lived daemon thread, so that
+    one player stuck on a dead drive never holds up the next."""
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[Playback] = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
+        self._busy = 0
+        self._idle = threading.Condition()
 
     def put(self, playback: Playback) -> None:
-        with self._start_lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="luna-player-reaper", daemon=True
-                )
-                self._thread.start()
-        self._queue.put(playback)
+        with self._idle:
+            self._busy += 1
+        threading.Thread(
+            target=self._release, args=(playback,), name="luna-player-release", daemon=True
+        ).start()
 
-    def _run(self) -> None:
-        while True:
-            playback = self._queue.get()
-            try:
-                playback._release()
-            except Exception:
-                log.exception("releasing a player failed")
-            finally:
-                self._queue.task_done()
+    def _release(self, playback: Playback) -> None:
+        try:
+            playback._release()
+        except Exception:
+            log.exception("releasing a player failed")
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
 
     def idle(self, timeout: float) -> bool:
         """Wait until every closed player is released; False if `timeout` ran out."""
-        done = threading.Event()
-
-        def wait() -> None:
-            self._queue.join()
-            done.set()
-
-        threading.Thread(target=wait, daemon=True).start()
-        return done.wait(timeout)
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
 
 _reaper = _Reaper()
 
 
 def reaper_idle(timeout: float = 5.0) -> bool:
-    """Wait for closed players to be released (tests, and the window as it quits)."""
+    """Wait for closed players to be released (tests and benchmarks; the window never
+    waits: the process's end takes libvlc's threads with it)."""
     return _reaper.idle(timeout)
