@@ -239,13 +239,16 @@ def test_bad_input_gives_none_and_never_raises(tmp_path):
         "id3 only": data[:tag],
         "id3 then junk": b"ID3\x04\x00\x00\x00\x00\x00\x10" + bytes(16) + b"\x12\x34" * 200,
         "id3 larger than the file": b"ID3\x04\x00\x00\x7f\x7f\x7f\x7f" + data[10:4000],
-        "one frame and a bit": data[: tag + 600],
-        "half the file": data[: len(data) // 2],  # the Xing tag counts frames not there
     }
     for name, content in bad.items():
         p = tmp_path / "bad.mp3"
         p.write_bytes(content)
         assert read_mp3(p) is None, name
+    # Cut after the Xing frame, or half-way: the tag counts frames not there.
+    for cut in (tag + 600, len(data) // 2):
+        p.write_bytes(data[:cut])
+        mp3 = read_mp3(p)
+        assert mp3 is not None and mp3.cut_short, cut
     assert read_mp3(tmp_path / "missing.mp3") is None
     assert read_mp3(tmp_path) is None  # a directory
     assert read_mp3(b"bad\x00path") is None
@@ -300,3 +303,71 @@ def test_read_audio_8khz_mpeg25(tmp_path):
     read_audio(os.fsencode(path), info)
     assert info.duration == pytest.approx(ffprobe_duration(path), abs=0.05)
     assert info.extractor == "libvlc+mp3"
+
+
+# A file cut short (a copy that stopped, a download cut off): the tag states more bytes
+# and frames than the file holds. The duration stays the tag's, the length the recording
+# was meant to have, and the error says the file ends early.
+CUT_CASES = {"vbr": ("-q:a", "4"), "cbr": ("-ac", "2", "-b:a", "128k")}
+ENDS_EARLY = "the file ends early (truncated or corrupt): "
+
+
+@pytest.mark.parametrize("fraction", [1 / 3, 0.9])
+@pytest.mark.parametrize("case", list(CUT_CASES))
+def test_truncated_mp3_keeps_its_tag_duration_and_says_it_ends_early(tmp_path, case, fraction):
+    assert vlc_runtime.VLC_AVAILABLE, vlc_runtime.VLC_UNAVAILABLE_REASON
+    whole = _mp3(tmp_path, f"{case}.mp3", *CUT_CASES[case])
+    intact = read_mp3(whole)
+    assert intact is not None and intact.source == {"vbr": "xing", "cbr": "info"}[case]
+    assert not intact.cut_short
+    info = _extract(whole)
+    assert info.error is None and info.notes == [], (info.error, info.notes)
+    assert info.duration == pytest.approx(ffprobe_duration(whole), abs=0.05)
+
+    data = whole.read_bytes()
+    cut = tmp_path / f"{case}_cut.mp3"
+    cut.write_bytes(data[: int(len(data) * fraction)])
+    mp3 = read_mp3(cut)
+    assert mp3 is not None and mp3.cut_short
+    assert (mp3.duration, mp3.frames, mp3.source) == (intact.duration, intact.frames, intact.source)
+    stream = len(data) - intact.offset
+    assert (mp3.stated_bytes, mp3.stream_bytes) == (stream, int(len(data) * fraction) - mp3.offset)
+
+    info = _extract(cut)
+    assert info.duration == intact.duration  # the whole recording's, not what is left
+    assert info.extractor == "libvlc+mp3" and info.codec == "mp3"
+    held = f"{mp3.stream_bytes:,} of {stream:,} bytes of audio"
+    tag = {"vbr": "Xing", "cbr": "Info"}[case]
+    assert info.error == f"{ENDS_EARLY}{held}; the duration is its {tag} tag's"
+
+    # read_audio on its own says the same.
+    alone = MediaInfo(kind="audio", mime="audio/mpeg")
+    read_audio(os.fsencode(cut), alone)
+    assert (alone.duration, alone.error) == (info.duration, info.error)
+
+
+def test_truncated_mp3_whose_tag_states_no_size(tmp_path):
+    # A Xing tag with a frame count but a zero size: too few bytes for the frames it
+    # counts, even at the lowest bit rate, tells the cut.
+    assert vlc_runtime.VLC_AVAILABLE, vlc_runtime.VLC_UNAVAILABLE_REASON
+    path = _mp3(tmp_path, "vbr.mp3", "-q:a", "4")
+    data = bytearray(path.read_bytes())
+    intact = read_mp3(path)
+    assert intact is not None and intact.source == "xing" and intact.frames
+    xing = data.index(b"Xing", intact.offset)
+    assert int.from_bytes(data[xing + 4 : xing + 8], "big") & 3 == 3  # frames and bytes
+    data[xing + 12 : xing + 16] = bytes(4)  # the bytes field, after the frame count
+    unsized = tmp_path / "unsized.mp3"
+    unsized.write_bytes(data)
+    mp3 = read_mp3(unsized)
+    assert mp3 is not None and not mp3.cut_short and mp3.stated_bytes == 0
+    assert _extract(unsized).error is None
+
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(data[: len(data) // 3])
+    mp3 = read_mp3(cut)
+    assert mp3 is not None and mp3.cut_short and mp3.duration == intact.duration
+    info = _extract(cut)
+    assert info.duration == intact.duration
+    held = f"{mp3.stream_bytes:,} bytes of audio, too few for {intact.frames:,} frames"
+    assert info.error == f"{ENDS_EARLY}{held}; the duration is its Xing tag's"

@@ -7,7 +7,8 @@ counted exactly from its header (the audio data's size over the size of one samp
 frame), which tells a WAV cut short as well, and needs no libvlc. An MPEG audio file's
 (MP3's) comes from its first frame (`mp3_frames`): the frame count in its Xing, Info or
 VBRI tag, or its size over its constant bit rate, where libvlc would estimate from the
-first frame's bit rate, which LAME's tag frame does not share.
+first frame's bit rate, which LAME's tag frame does not share. An MP3 shorter than its
+tag says keeps the tag's duration, with an error that the file ends early.
 
 The tags go into `info.extra`: "artist", "title", "album", "album_artist", "date" (as
 the file writes it: a release year or a day), "genre", "track" and "track_total"
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from luna_desktop.media.container_info import codec_name
 from luna_desktop.media.info import MediaInfo
-from luna_desktop.media.mp3_frames import read_mp3
+from luna_desktop.media.mp3_frames import Mp3Info, read_mp3
 
 # libvlc's meta names (vlc.Meta) and the extra keys their values go to.
 TAGS = (
@@ -85,7 +86,13 @@ def _read_audio(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
         mp3 = read_mp3(path)  # None (never an exception) for a file it cannot tell
         if mp3 is not None:
             readers.append("mp3")
+            # A file cut short keeps the duration its tag states, not libvlc's (which
+            # counts what is left, or guesses from the tag frame's bit rate): the
+            # catalogue shows the length the recording was meant to have, and the error
+            # says the file does not hold it all.
             info.duration = mp3.duration
+            if mp3.cut_short:
+                info.add_error(_mp3_cut_short(mp3))
 
     # Imported here: loading libvlc costs every worker's start.
     from luna_desktop.media import videos
@@ -117,6 +124,16 @@ def _read_audio(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
     elif info.duration is None:
         info.add_error("duration unknown (truncated or corrupt file?)")
     _apply_tags(info, parsed.meta)
+
+
+def _mp3_cut_short(mp3: Mp3Info) -> str:
+    """The error for an MP3 shorter than its Xing, Info or VBRI tag says it is."""
+    if mp3.stated_bytes > mp3.stream_bytes:
+        held = f"{mp3.stream_bytes:,} of {mp3.stated_bytes:,} bytes of audio"
+    else:  # no size stated (or a wrong one): too few bytes for the frames it counts
+        held = f"{mp3.stream_bytes:,} bytes of audio, too few for {mp3.frames:,} frames"
+    tag = {"xing": "Xing", "info": "Info", "vbri": "VBRI"}.get(mp3.source, mp3.source)
+    return f"the file ends early (truncated or corrupt): {held}; the duration is its {tag} tag's"
 
 
 def _apply_tags(info: MediaInfo, meta: dict[str, str]) -> None:

@@ -19,8 +19,10 @@ padding and channel mode; a Layer III frame may then hold
 
 The frame count excludes the tag's own frame, as ffmpeg counts. A file shorter than the
 stream size its tag states, or than its frame count at the lowest bit rate, was cut
-short: its tag does not describe it, so None (ffprobe still believes the tag). Without
-a tag, a file whose frames all have one bit rate (CBR) lasts its audio bytes (the file
+short (truncated, or its tag is corrupt): the result still has the duration the tag
+states (as ffprobe has), with `cut_short` set and `stream_bytes` against `stated_bytes`
+saying how much of the stream is there; the caller reports the damage. Without a tag,
+a file whose frames all have one bit rate (CBR) lasts its audio bytes (the file
 less the ID3v2 tags, junk before the first frame, and an ID3v1 or APE tag at the end)
 × 8 / bit rate; a VBR file without a tag has no exact duration short of reading every
 frame, so None.
@@ -125,6 +127,11 @@ class Mp3Info:
     frames: int | None = None  # audio frames the tag states
     encoder_delay: int = 0  # samples of encoder silence at the start (LAME's extension)
     encoder_padding: int = 0  # and at the end
+    # The file ends before the frames its tag counts (truncated, or a corrupt tag):
+    # `duration` is still the tag's, the length the recording was meant to have.
+    cut_short: bool = False
+    stated_bytes: int = 0  # the MPEG stream's size the tag states (0: not stated)
+    stream_bytes: int = 0  # the file's bytes from the first frame to the end of the audio
 
     @property
     def gapless_duration(self) -> float:
@@ -199,18 +206,24 @@ def mp3_info_from_bytes(window: bytes, start: int, tail: bytes, size: int) -> Mp
     if tag is None:
         if not _constant_bitrate(window, pos, header, end - start):
             return None  # VBR without a tag: only reading every frame would tell
-        return Mp3Info(header, offset, (end - offset) * 8 / header.bitrate, "cbr")
+        duration = (end - offset) * 8 / header.bitrate
+        return Mp3Info(header, offset, duration, "cbr", stream_bytes=end - offset)
     after_tag = end - offset - header.frame_length  # the audio frames' bytes
     if tag.frames:
-        if _cut_short(tag, header, after_tag, end):
-            return None  # the tag describes more than the file holds
+        # A tag that describes more than the file holds still gives the duration: the
+        # caller says the file is damaged (cut_short) rather than take a shorter guess.
+        cut_short = _cut_short(tag, header, after_tag, end)
         duration = tag.frames * header.samples_per_frame / header.sample_rate
-        return Mp3Info(header, offset, duration, tag.source, tag.frames, tag.delay, tag.padding)
+        return Mp3Info(
+            header, offset, duration, tag.source, tag.frames, tag.delay, tag.padding,
+            cut_short=cut_short, stated_bytes=tag.stated_bytes, stream_bytes=end - offset,
+        )  # fmt: skip
     following = parse_frame_header(window, pos + header.frame_length)
     if tag.source != "info" or following is None or after_tag <= 0:
         return None  # a VBR tag without a frame count
     # An "Info" (CBR) tag without the count: the frames after it, by their bit rate.
-    return Mp3Info(header, offset, after_tag * 8 / following.bitrate, "cbr")
+    duration = after_tag * 8 / following.bitrate
+    return Mp3Info(header, offset, duration, "cbr", stream_bytes=end - offset)
 
 
 class _Tag(NamedTuple):
