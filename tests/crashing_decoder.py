@@ -5,7 +5,7 @@ preview's worker process can import them by name."""
 import os
 import time
 
-from luna_desktop.ui.preview_worker import decode_file
+from luna_desktop.ui.preview_worker import Decoded, decode_file
 
 CRASH_NAME = "crash-the-decoder.jpg"
 STUCK_NAME = "stuck-decoder.jpg"
@@ -17,6 +17,14 @@ def decode_or_die(request):
         os._exit(70)
     if name == STUCK_NAME:
         time.sleep(3600)  # an endless loop in C, as far as Luna can tell
+    return decode_file(request)
+
+
+def late_poster_failure(request):
+    """Posters fail, and late: by then an autoplaying video has shown its frames."""
+    if request.poster:
+        time.sleep(2)
+        return Decoded(error="no poster today")
     return decode_file(request)
 
 

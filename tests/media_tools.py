@@ -95,8 +95,7 @@ def frame_number(grey: int) -> int:
 
 def _grey_video(out: Path, grey: str, seconds: float, keyframe_s: float) -> Path:
     source = (
-        f"color=c=black:s=320x180:r=25:d={seconds},format=yuv444p,"
-        f"geq=lum='{grey}':cb=128:cr=128"
+        f"color=c=black:s=320x180:r=25:d={seconds},format=yuv444p,geq=lum='{grey}':cb=128:cr=128"
     )
     subprocess.run(
         [tool("ffmpeg"), "-hide_banner", "-loglevel", "error", "-y",

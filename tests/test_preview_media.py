@@ -7,6 +7,7 @@ gets a card that offers the system's application.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from luna_desktop.media.posters import PosterStore, default_poster_dir
 from luna_desktop.scan.oshash import oshash_path
 from luna_desktop.ui.preview_messages import MessageView
 from luna_desktop.ui.preview_pane import PreviewPane
-from tests.media_tools import ramp_seconds, ramp_video, tone
+from tests.media_tools import ramp_seconds, ramp_video, tone, tool
 
 
 @pytest.fixture(scope="module")
@@ -156,8 +157,9 @@ def test_a_damaged_video_says_so_instead_of_hanging(pane, qtbot, tmp_path):
     with qtbot.waitSignal(pane.failed, timeout=20000) as blocker:
         pane.show_file(1, os.fsencode(bad), facts)
     assert blocker.args[1].startswith("Cannot show this file: ")
+    assert pane.controls == ""  # Space and the arrows stay the tree's
     with qtbot.waitSignal(pane.media_view.failed, timeout=20000) as played:
-        pane.play_pause()
+        pane.media_view.toggle_play()  # the play button still tries
     assert "VLC" in played.args[0]
     assert pane.media_view.message == played.args[0]
 
@@ -300,10 +302,8 @@ def test_without_libvlc_the_pane_says_vlc_is_needed(ramp):
 def _open_files() -> list[str]:
     found = []
     for fd in os.listdir("/proc/self/fd"):
-        try:
+        with contextlib.suppress(OSError):  # the listing's own descriptor, closed already
             found.append(os.readlink(f"/proc/self/fd/{fd}"))
-        except OSError:  # the listing's own descriptor, closed already
-            pass
     return found
 
 
@@ -327,3 +327,83 @@ def test_a_sound_scanned_without_tags_shows_libvlcs_once_it_plays(pane, qtbot, t
     assert pane.media_view.screen_area.lines == ["♪", "track.ogg"]
     pane.play_pause()
     qtbot.waitUntil(lambda: pane.media_view.screen_area.lines == ["♪", "Air", "Ada"], timeout=5000)
+
+
+def test_a_poster_failing_late_does_not_cover_a_video_that_plays(qtbot, ramp):
+    from tests.crashing_decoder import late_poster_failure
+
+    pane = PreviewPane(decode=late_poster_failure)
+    qtbot.addWidget(pane)
+    pane.resize(800, 600)
+    pane.show()
+    pane.autoplay = True
+    try:
+        with qtbot.waitSignal(pane.first_frame, timeout=20000):
+            pane.show_file(1, os.fsencode(ramp), video_facts(ramp))
+        qtbot.wait(3000)  # the poster's failure has come by now
+        assert pane.media_view.message == ""
+        assert pane.controls == "media"
+        assert pane.media_view.status().state == "playing"
+    finally:
+        pane.close()
+
+
+def test_a_video_that_ends_early_says_so(pane, qtbot, ramp, tmp_path):
+    # Its index first (as cameras and most exports write it), so a third still plays.
+    whole = tmp_path / "faststart.mp4"
+    subprocess.run(
+        [tool("ffmpeg"), "-loglevel", "error", "-y", "-i", os.fspath(ramp), "-c", "copy",
+         "-movflags", "+faststart", os.fspath(whole)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 3])
+    with qtbot.waitSignal(pane.presented, timeout=20000):
+        pane.show_file(1, os.fsencode(cut), video_facts(cut))
+    with qtbot.waitSignal(pane.media_view.failed, timeout=30000) as ended:
+        pane.media_view.toggle_play()
+    assert ended.args[0].startswith("Stopped at 0:0")
+    assert ended.args[0].endswith("of 0:20.0: the file ends early, or its drive was disconnected")
+
+
+def test_a_pdf_page_that_cannot_be_drawn_keeps_the_others_in_reach(pane, qtbot, tmp_path):
+    pdf = pdf_of(tmp_path / "register.pdf", ["red", "blue"])
+    facts = {"kind": "document", "mime": "application/pdf", "size": 100, "display_path": "r.pdf"}
+    with qtbot.waitSignal(pane.rendered, timeout=20000):
+        pane.show_file(1, os.fsencode(pdf), facts)
+    # The file changes under the pane: page 2 is no longer there to draw.
+    pdf_of(pdf, ["red"])
+    pane.clear_cache()
+    pane.turn_page(1)
+    qtbot.waitUntil(lambda: pane.image_view.text().startswith("Cannot show page 2"), timeout=10000)
+    assert pane.controls == "document" and pane.page == (2, 2)
+    pane.turn_page(-1)
+    qtbot.waitUntil(lambda: pane.image_view.has_image(), timeout=10000)
+    assert pane.page == (1, 1)  # as the file now says
+
+
+def test_space_while_vlc_is_still_loading_plays_once_it_has(qtbot, ramp):
+    from luna_desktop.media.playback import Playback
+    from luna_desktop.ui.media_view import MediaView
+    from luna_desktop.ui.player_support import PlayerStarting
+
+    view = MediaView()
+    qtbot.addWidget(view)
+    view.resize(640, 400)
+    view.show()
+    asked = []
+
+    def opener(on_frame):
+        asked.append(1)
+        if len(asked) < 3:  # libvlc is loading for the first two tries
+            raise PlayerStarting("Starting VLC …")
+        return Playback(os.fsencode(ramp), on_frame=on_frame)
+
+    view.reset(7, duration_s=20)
+    view.set_opener(opener)
+    assert view.toggle_play() is False
+    assert view.message == "Starting VLC …"
+    with qtbot.waitSignal(view.first_frame, timeout=10000):
+        pass
+    assert len(asked) == 3 and view.message == ""
+    view.reset(None)

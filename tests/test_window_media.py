@@ -3,11 +3,14 @@ while a file they apply to is shown, and the same curation keys as for photos.""
 
 from __future__ import annotations
 
+import os
+import urllib.parse
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
 from luna_desktop.catalog.models import FileEntry
@@ -28,6 +31,9 @@ def window(qtbot, catalog, tmp_path):
     Image.new("RGB", (120, 90), "orange").save(drive / "Reel" / "b-still.jpg")
     pages = [Image.new("RGB", (200, 280), c) for c in ("red", "blue")]
     pages[0].save(drive / "Reel" / "c-letter.pdf", save_all=True, append_images=pages[1:])
+    # A name that is not UTF-8 (Latin-1 "café"), as old drives hold.
+    with open(os.fsencode(drive / "Reel") + b"/d-caf\xe9.zip", "wb") as fh:
+        fh.write(b"PK\x03\x04" + bytes(200))
     run_scan(drive, "Archive")
     settings = Settings()
     settings.curator_name = "ada"
@@ -135,3 +141,31 @@ def test_autoplay_preference_starts_playing_on_arrival(window, qtbot):
     with qtbot.waitSignal(w.preview.first_frame, timeout=20000):
         show(w, qtbot, "a-clip.mp4")
     assert Path(w.preview.current_path.decode()).name == "a-clip.mp4"
+
+
+class _UrlCatcher(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url)
+
+
+def test_open_with_the_system_application_opens_the_exact_file(window, qtbot):
+    w = window
+    show(w, qtbot, "d-caf\\xe9.zip")
+    assert not w.actions_by_id[ActionId.PLAY_PAUSE].isEnabled()
+    catcher = _UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    try:
+        w.actions_by_id[ActionId.OPEN_EXTERNALLY].trigger()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert len(catcher.opened) == 1
+    url = catcher.opened[0]
+    expected = os.fsencode(w.current_file.drive.mount_path) + b"/Reel/d-caf\xe9.zip"
+    assert (
+        urllib.parse.unquote_to_bytes(bytes(url.toEncoded()).removeprefix(b"file://")) == expected
+    )

@@ -209,6 +209,7 @@ class Playback:
         self._kicks: list[float] = []  # see _seek_now
         self._muted = False
         self._pending_seek: int | None = None
+        self._name = os.path.basename(os.fsdecode(path))
         self._media = instance.media_new_location(file_mrl(path))
         self._player = instance.media_player_new()
         if self._media is None or self._player is None:
@@ -397,6 +398,9 @@ class Playback:
             value = self._media.get_meta(getattr(meta, name.capitalize()))
             if value:
                 found[name] = value
+        # Until it has read the file's tags, libvlc answers its name as the title.
+        if found.get("title") in (self._name, os.path.splitext(self._name)[0]):
+            del found["title"]
         return found
 
     @property

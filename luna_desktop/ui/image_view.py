@@ -87,6 +87,10 @@ class ImageView(QWidget):
         self._badge = text
         self.update()
 
+    def text(self) -> str:
+        """The line shown instead of a picture ("" when a picture is shown)."""
+        return self._text
+
     def has_image(self) -> bool:
         return self._pixmap is not None
 

@@ -10,6 +10,7 @@ offered after a crash, and closing.
 from __future__ import annotations
 
 import os
+import urllib.parse
 from functools import partial
 from pathlib import Path
 
@@ -246,7 +247,10 @@ class MainWindow(QMainWindow):
                 6000,
             )
             return
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(os.fsdecode(path))):
+        # The exact bytes, percent-encoded: a name that is not UTF-8 would otherwise
+        # lose its odd bytes and name another file (or none).
+        url = QUrl.fromEncoded(b"file://" + urllib.parse.quote_from_bytes(path).encode())
+        if not QDesktopServices.openUrl(url):
             self.statusBar().showMessage(
                 f"No application on this system opens {entry.filename}", 6000
             )

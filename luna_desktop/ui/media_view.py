@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 from luna_desktop.catalog.formatting import duration_clock
 from luna_desktop.media.playback import Frame, Playback, PlaybackStatus
 
+from .player_support import PlayerStarting
+
 __all__ = ["MediaView"]
 
 log = logging.getLogger(__name__)
@@ -178,8 +180,14 @@ class MediaView(QWidget):
         self._poll = QTimer(self)
         self._poll.setInterval(_POLL_MS)
         self._poll.timeout.connect(self._follow)
+        # Space pressed while libvlc is still loading: try again shortly.
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.setInterval(100)
+        self._retry.timeout.connect(self._play_when_ready)
         self._opener = None
         self._player_tags = None
+        self._last_time = 0  # the last time seen while playing (see _ended_early)
         self.reset(None)
 
     # --- what is shown ------------------------------------------------------------------
@@ -187,6 +195,7 @@ class MediaView(QWidget):
     def reset(self, file_id: int | None, *, duration_s: float | None = None) -> None:
         """A new file (or none): stop whatever plays and show nothing yet."""
         self.stop()
+        self._opener = None
         self._file_id = file_id
         self._poster = None
         self._announced = False
@@ -203,7 +212,8 @@ class MediaView(QWidget):
         self.screen_area.update()
 
     def set_opener(self, opener) -> None:
-        """`opener()` → a new `Playback` for the current file (raises if it cannot)."""
+        """`opener(on_frame)` → a new `Playback` for the current file; it raises
+        `PlayerStarting` while libvlc loads, and any error if the file cannot play."""
         self._opener = opener
 
     def set_poster(self, image: QImage | None) -> None:
@@ -242,6 +252,10 @@ class MediaView(QWidget):
                 return False
             try:
                 self._playback = self._opener(self._bridge.offer)
+            except PlayerStarting as exc:  # libvlc still loading: play once it has
+                self.set_message(str(exc))
+                self._retry.start()
+                return False
             except Exception as exc:  # no libvlc, or a player it could not make
                 self.set_message(str(exc))
                 self.failed.emit(str(exc))
@@ -253,6 +267,10 @@ class MediaView(QWidget):
         self._playback.toggle()
         self._follow()
         return True
+
+    def _play_when_ready(self) -> None:
+        if self._playback is None and self._opener is not None:
+            self.toggle_play()
 
     def seek_by(self, delta_ms: int) -> None:
         if self._start_paused():
@@ -283,6 +301,8 @@ class MediaView(QWidget):
         """Stop and release the player (on the reaper thread); the poster shows again."""
         playback, self._playback = self._playback, None
         self._poll.stop()
+        self._retry.stop()
+        self._last_time = 0
         if playback is not None:
             playback.close()
             self._bridge.take()  # a frame already on its way is dropped
@@ -320,6 +340,7 @@ class MediaView(QWidget):
             and self.screen_area.image is not self._poster
         ):
             self._awaiting_first = False
+            self.set_message("")  # whatever the poster said, the file plays
             if self._file_id is not None:
                 self.first_frame.emit(self._file_id)
 
@@ -328,6 +349,8 @@ class MediaView(QWidget):
         if playback is None:
             return
         status = playback.status()
+        if status.state == "playing" and status.time_ms > 0:
+            self._last_time = status.time_ms
         self._show_status(status)
         if self._player_tags is not None:
             tags = playback.tags()
@@ -345,6 +368,19 @@ class MediaView(QWidget):
                 message = "VLC found nothing to play in this file (empty or damaged)"
                 self.set_message(message)
                 self.failed.emit(message)
+            elif status.state == "ended" and self._ended_early(status):
+                message = (
+                    f"Stopped at {duration_clock(self._last_time)} of "
+                    f"{duration_clock(status.length_ms)}: the file ends early, or its "
+                    "drive was disconnected"
+                )
+                self.set_message(message)
+                self.failed.emit(message)
+
+    def _ended_early(self, status: PlaybackStatus) -> bool:
+        """Ended more than a second and a half before its length (a normal end lands
+        within a frame or two of it)."""
+        return bool(status.length_ms) and self._last_time + 1500 < status.length_ms
 
     def _show_status(self, status: PlaybackStatus) -> None:
         playing = status.state in ("playing", "opening")
@@ -352,7 +388,7 @@ class MediaView(QWidget):
         length = status.length_ms or self._slider.maximum()
         now = max(0, status.time_ms)
         if status.state == "ended":
-            now = length
+            now = self._last_time if self._ended_early(status) else length
         if length and self._slider.maximum() != length:
             self._slider.setRange(0, length)
         if not self._dragging:

@@ -3,8 +3,8 @@ player made for the file on show.
 
 Loading libvlc reads its plugin cache from disk (a few hundred milliseconds the first
 time), so `PlayerSupport.warm_up` does it on a background thread when the window
-opens; until then nothing waits on it, and a curator who presses Space before it has
-finished waits only for what is left.
+opens. Nothing on the GUI thread waits for it: Space pressed before it has finished
+says "Starting VLC …" and plays once it has.
 """
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ from typing import Any
 
 from luna_desktop.media.playback import AUDIO_TAGS, Frame, Playback
 
-__all__ = ["PlayerSupport", "audio_lines", "display_size", "no_vlc_message"]
+__all__ = ["PlayerStarting", "PlayerSupport", "audio_lines", "display_size", "no_vlc_message"]
+
+
+class PlayerStarting(RuntimeError):
+    """libvlc is still loading: the player can be made in a moment."""
 
 
 def no_vlc_message(reason: str) -> str:
@@ -55,12 +59,6 @@ class PlayerSupport:
         finally:
             self._ready.set()
 
-    def problem(self) -> str | None:
-        """Why nothing can play (libvlc missing), or None. Waits for the warm-up."""
-        self.warm_up()
-        self._ready.wait()
-        return self._problem
-
     def posters_dir(self) -> str:
         """Where poster frames are stored (the user's cache folder)."""
         if self._posters_dir is None:
@@ -81,9 +79,11 @@ class PlayerSupport:
         def open_player(on_frame: Callable[[Frame], None]) -> Playback:
             if path is None:
                 raise RuntimeError(unmounted)
-            problem = self.problem()
-            if problem:
-                raise RuntimeError(problem)
+            self.warm_up()
+            if not self._ready.is_set():  # never waited for on the GUI thread
+                raise PlayerStarting("Starting VLC …")
+            if self._problem:
+                raise RuntimeError(self._problem)
             return Playback(path, on_frame=on_frame, box=box, display_size=display_size(facts))
 
         return open_player

@@ -358,6 +358,13 @@ class PreviewPane(PlayerPart, QWidget):
             entry, shown = result.entry, current.shown
             if shown is None or entry.size[0] * entry.size[1] > shown.size[0] * shown.size[1]:
                 self._display(entry)
+        elif current.mode == "document" and current.page_count:
+            # One page that cannot be drawn: say so in its place, and keep the others
+            # (and Page Up/Down) within reach.
+            current.shown = None
+            self._loading_timer.stop()
+            self._view.show_text(f"Cannot show page {current.page + 1}: {result.error}")
+            self._stack.setCurrentWidget(self._view)
         elif current.shown is None:
             self._show_message(failure_headline(result), failure=True)
         else:  # a bigger decode failed (too large to zoom, say): keep what is shown

@@ -66,8 +66,10 @@ class PlayerPart:
         unmounted = not_mounted(facts, "play")
         self._media.set_opener(self._player.opener(path, facts, box, unmounted))
         self._stack.setCurrentWidget(self._media)
-        self._set_controls("media" if path is not None else "")
         problem = self._player.known_problem()
+        # The player's keys only where something can play: otherwise Space and the
+        # arrows keep their meaning in the tree.
+        self._set_controls("media" if path is not None and not problem else "")
         if kind == "audio":
             name = file_name(facts)
             from_player = (
@@ -112,7 +114,11 @@ class PlayerPart:
         if current.path is None:  # no stored poster, drive unplugged: the card says so
             self._show_message(not_mounted(current.facts, "play"), failure=True)
             return
+        status = self._media.status()
+        if status is not None and status.frames:
+            return  # it plays (autoplay): what the poster could not do does not matter
         problem = self._player.known_problem()
+        self._set_controls("")  # nothing to play: the keys go back to the tree
         if problem:  # no libvlc: not the file's fault, and nothing would play either
             self._media.set_message(problem)
         else:
