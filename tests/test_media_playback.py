@@ -304,13 +304,13 @@ def test_close_waits_for_a_frame_being_handed_over(ramp):
 
 
 def test_a_closed_player_falls_silent_at_once_however_slow_its_release(ramp, monkeypatch):
-    release = Playback._release
+    release = Playback.release_blocking
 
     def slow_release(self) -> None:  # as on a drive that was pulled out
         time.sleep(3)
         release(self)
 
-    monkeypatch.setattr(Playback, "_release", slow_release)
+    monkeypatch.setattr(Playback, "release_blocking", slow_release)
     pb = Playback(os.fsencode(ramp), on_frame=lambda f: None)
     pb.play()
     wait_for(lambda: pb.status().state == "playing", what="playback")
@@ -321,7 +321,7 @@ def test_a_closed_player_falls_silent_at_once_however_slow_its_release(ramp, mon
 
 
 def test_one_stuck_release_does_not_hold_up_the_next(ramp, monkeypatch):
-    release = Playback._release
+    release = Playback.release_blocking
     released: list[Playback] = []
     stuck = threading.Event()
 
@@ -332,7 +332,7 @@ def test_one_stuck_release_does_not_hold_up_the_next(ramp, monkeypatch):
         release(self)
         released.append(self)
 
-    monkeypatch.setattr(Playback, "_release", release_once_slowly)
+    monkeypatch.setattr(Playback, "release_blocking", release_once_slowly)
     first = Playback(os.fsencode(ramp), on_frame=lambda f: None)
     first.close()
     second = Playback(os.fsencode(ramp), on_frame=lambda f: None)

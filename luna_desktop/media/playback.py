@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from luna_desktop.media.mrl import file_mrl
+from luna_desktop.media.player_reaper import reaper, reaper_idle
 from luna_desktop.media.render import fit_size
+from luna_desktop.media.vlc_video import VideoCallbacks, set_video_callbacks
 
 __all__ = [
     "AUDIO_TAGS",
@@ -37,7 +39,7 @@ __all__ = [
     "Playback",
     "PlaybackStatus",
     "playback_instance",
-    "reaper_idle",
+    "reaper_idle",  # from player_reaper, for the tests and benchmarks that wait on it
 ]
 
 log = logging.getLogger(__name__)
@@ -76,29 +78,8 @@ _KICK_DELAYS = (0.12, 0.45)
 
 _RV32 = b"RV32"  # 32-bit BGRX in memory on little-endian machines: QImage's RGB32
 
-# libvlc's video callback prototypes, declared here rather than taken from python-vlc:
-# its format callback passes `chroma` as a c_char_p, which ctypes turns into a bytes
-# copy, so the chroma could not be written back.
-_FormatCb = ctypes.CFUNCTYPE(
-    ctypes.c_uint,
-    ctypes.POINTER(ctypes.c_void_p),
-    ctypes.c_void_p,
-    ctypes.POINTER(ctypes.c_uint),
-    ctypes.POINTER(ctypes.c_uint),
-    ctypes.POINTER(ctypes.c_uint),
-    ctypes.POINTER(ctypes.c_uint),
-)
-_CleanupCb = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
-_LockCb = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p))
-_UnlockCb = ctypes.CFUNCTYPE(
-    None, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)
-)
-_DisplayCb = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
-
 _instance_lock = threading.Lock()
 _instance: Any = None
-_set_callbacks: Any = None
-_set_format_callbacks: Any = None
 
 
 def playback_instance() -> Any:
@@ -108,7 +89,7 @@ def playback_instance() -> Any:
     Thread-safe; the window warms it up on a background thread, since libvlc reads its
     plugin cache from disk the first time.
     """
-    global _instance, _set_callbacks, _set_format_callbacks
+    global _instance
     # Imported here: python-vlc loads libvlc as it is imported, which the window must
     # not pay for at start (see PlayerSupport).
     from luna_desktop.media import vlc_runtime
@@ -129,12 +110,6 @@ def playback_instance() -> Any:
                 raise VlcUnavailableError(
                     "VLC's library loaded but could not start (are its plugins installed?)"
                 )
-            _set_callbacks = ctypes.CFUNCTYPE(
-                None, ctypes.c_void_p, _LockCb, _UnlockCb, _DisplayCb, ctypes.c_void_p
-            )(("libvlc_video_set_callbacks", vlc.dll))
-            _set_format_callbacks = ctypes.CFUNCTYPE(None, ctypes.c_void_p, _FormatCb, _CleanupCb)(
-                ("libvlc_video_set_format_callbacks", vlc.dll)
-            )
             _instance = instance
     return _instance
 
@@ -216,18 +191,11 @@ class Playback:
             raise RuntimeError("libvlc could not open a player for this file")
         self._player.set_media(self._media)
         # The callbacks must outlive the player: they are kept on this object, which
-        # the reaper holds until the player is released.
-        self._callbacks = (
-            _LockCb(self._lock),
-            _UnlockCb(self._unlock),
-            _DisplayCb(self._display),
-            _FormatCb(self._format),
-            _CleanupCb(self._cleanup),
+        # its releasing thread holds until the player is released.
+        self._callbacks = VideoCallbacks(
+            fmt=self._format, lock=self._lock, unlock=self._unlock, display=self._display
         )
-        lock, unlock, display, fmt, cleanup = self._callbacks
-        handle = self._player._as_parameter_
-        _set_callbacks(handle, lock, unlock, display, None)
-        _set_format_callbacks(handle, fmt, cleanup)
+        set_video_callbacks(self._player, self._callbacks)
 
     # --- commands (the GUI thread) ---------------------------------------------------
 
@@ -425,9 +393,9 @@ class Playback:
             self._closed = True
         self._player.audio_set_mute(True)
         self._player.set_pause(1)
-        _reaper.put(self)
+        reaper.put(self)
 
-    def _release(self) -> None:
+    def release_blocking(self) -> None:
         """On the reaper thread: stop (joins libvlc's threads), then free everything."""
         try:
             self._player.stop()
@@ -451,9 +419,6 @@ class Playback:
             self._buffer = ctypes.create_string_buffer(w * h * 4)
             self._size = (w, h)
         return 1  # one picture buffer
-
-    def _cleanup(self, _opaque) -> None:
-        pass  # the buffer goes with this object (or the next format replaces it)
 
     def _lock(self, _opaque, planes) -> None:
         self._buffer_lock.acquire()
@@ -480,46 +445,3 @@ class Playback:
                 self._on_frame(Frame(data, width, height, self._frames))
             except Exception:  # an exception must not unwind into libvlc's C thread
                 log.exception("the frame handler failed")
-
-
-# --- the reaper ---------------------------------------------------------------------------
-
-
-class _Reaper:
-    """Stops and releases closed players, each on a short-lived daemon thread, so that
-    one player stuck on a dead drive never holds up the next."""
-
-    def __init__(self) -> None:
-        self._busy = 0
-        self._idle = threading.Condition()
-
-    def put(self, playback: Playback) -> None:
-        with self._idle:
-            self._busy += 1
-        threading.Thread(
-            target=self._release, args=(playback,), name="luna-player-release", daemon=True
-        ).start()
-
-    def _release(self, playback: Playback) -> None:
-        try:
-            playback._release()
-        except Exception:
-            log.exception("releasing a player failed")
-        finally:
-            with self._idle:
-                self._busy -= 1
-                self._idle.notify_all()
-
-    def idle(self, timeout: float) -> bool:
-        """Wait until every closed player is released; False if `timeout` ran out."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._busy == 0, timeout)
-
-
-_reaper = _Reaper()
-
-
-def reaper_idle(timeout: float = 5.0) -> bool:
-    """Wait for closed players to be released (tests and benchmarks; the window never
-    waits: the process's end takes libvlc's threads with it)."""
-    return _reaper.idle(timeout)

@@ -32,6 +32,7 @@ from luna_desktop.media import vlc_runtime
 from luna_desktop.media.containers import read_container
 from luna_desktop.media.mrl import file_mrl
 from luna_desktop.media.render import PreviewError, Rendered, _decode, _io_error, fit_size
+from luna_desktop.media.vlc_video import VideoCallbacks, set_video_callbacks
 
 __all__ = ["PosterStore", "default_poster_dir", "grab_poster", "poster_preview"]
 
@@ -51,18 +52,6 @@ _FLAT_STD = 6.0  # below this spread of values a frame shows nothing (a fade, a 
 _PRUNE_EVERY = 100
 _QUARTER_TURNS = {4, 5, 6, 7}  # libvlc_video_orient_t values that swap width and height
 
-# Declared here, not taken from python-vlc: its format callback passes the chroma as a
-# c_char_p, a bytes copy that cannot be written back.
-_Uint = ctypes.POINTER(ctypes.c_uint)
-_VoidP = ctypes.c_void_p
-_FormatCb = ctypes.CFUNCTYPE(
-    ctypes.c_uint, ctypes.POINTER(_VoidP), _VoidP, _Uint, _Uint, _Uint, _Uint
-)
-_CleanupCb = ctypes.CFUNCTYPE(None, _VoidP)
-_LockCb = ctypes.CFUNCTYPE(_VoidP, _VoidP, ctypes.POINTER(_VoidP))
-_UnlockCb = ctypes.CFUNCTYPE(None, _VoidP, _VoidP, _VoidP)
-_DisplayCb = ctypes.CFUNCTYPE(None, _VoidP, _VoidP)
-
 
 class _VideoTrack(ctypes.Structure):  # libvlc 3's libvlc_video_track_t, up to orientation
     _fields_ = [
@@ -70,13 +59,6 @@ class _VideoTrack(ctypes.Structure):  # libvlc 3's libvlc_video_track_t, up to o
     ]
 
 
-if vlc_runtime.VLC_AVAILABLE:
-    _set_callbacks = ctypes.CFUNCTYPE(None, _VoidP, _LockCb, _UnlockCb, _DisplayCb, _VoidP)(
-        ("libvlc_video_set_callbacks", vlc_runtime.vlc.dll)
-    )
-    _set_format = ctypes.CFUNCTYPE(None, _VoidP, _FormatCb, _CleanupCb)(
-        ("libvlc_video_set_format_callbacks", vlc_runtime.vlc.dll)
-    )
 _instance_lock = threading.Lock()
 _instances: list[Any] = []  # this process's playing instance, made on first use
 
@@ -206,14 +188,12 @@ def _play(
             got["data"] = got["buffer"].raw
             shown.set()
 
-    callbacks = (_LockCb(on_lock), _UnlockCb(lambda *_: None), _DisplayCb(on_display))
-    formats = (_FormatCb(on_format), _CleanupCb(lambda _: None))
+    callbacks = VideoCallbacks(fmt=on_format, lock=on_lock, display=on_display)
     media, player = instance.media_new_location(mrl), instance.media_player_new()
     try:
         if start > 0:  # libvlc decodes from the keyframe before and shows nothing earlier
             media.add_option(f":start-time={start:.3f}")
-        _set_format(player._as_parameter_, *formats)
-        _set_callbacks(player._as_parameter_, *callbacks, None)
+        set_video_callbacks(player, callbacks)
         player.set_media(media)
         ended = player.play() != 0
         gone = (vlc_runtime.vlc.State.Ended, vlc_runtime.vlc.State.Error)
