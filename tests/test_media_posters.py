@@ -206,7 +206,7 @@ def test_without_libvlc_the_error_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setattr(
         vlc_runtime,
         "VLC_UNAVAILABLE_REASON",
-        f"libvlc could not be loaded; {vlc_runtime._INSTALL_HINT}",
+        f"libvlc could not be loaded; {vlc_runtime.INSTALL_HINT}",
     )
     with pytest.raises(PreviewError) as caught:
         grab_poster(tmp_path / "clip.mp4")

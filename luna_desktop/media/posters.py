@@ -31,7 +31,7 @@ from PIL import Image
 from luna_desktop.media import vlc_runtime
 from luna_desktop.media.containers import read_container
 from luna_desktop.media.mrl import file_mrl
-from luna_desktop.media.render import PreviewError, Rendered, _decode, _io_error, fit_size
+from luna_desktop.media.render import PreviewError, Rendered, decode_image, fit_size, read_error
 from luna_desktop.media.vlc_video import VideoCallbacks, set_video_callbacks
 
 __all__ = ["PosterStore", "default_poster_dir", "grab_poster", "poster_preview"]
@@ -53,19 +53,13 @@ _PRUNE_EVERY = 100
 _QUARTER_TURNS = {4, 5, 6, 7}  # libvlc_video_orient_t values that swap width and height
 
 
-class _VideoTrack(ctypes.Structure):  # libvlc 3's libvlc_video_track_t, up to orientation
-    _fields_ = [
-        (n, ctypes.c_uint) for n in ("height", "width", "sar_n", "sar_d", "fps_n", "fps_d", "turn")
-    ]
-
-
 _instance_lock = threading.Lock()
 _instances: list[Any] = []  # this process's playing instance, made on first use
 
 
 def _instance() -> Any:
     """Not vlc_runtime's: that one parses, with video turned off."""
-    hint = vlc_runtime._INSTALL_HINT
+    hint = vlc_runtime.INSTALL_HINT
     if not vlc_runtime.VLC_AVAILABLE:  # VLC_UNAVAILABLE_REASON speaks of metadata
         raise PreviewError(f"a video's poster frame needs VLC 3's library; {hint}", "no-vlc")
     with _instance_lock:
@@ -92,7 +86,7 @@ def grab_poster(
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise _io_error(exc) from exc
+        raise read_error(exc) from exc
     if not stat.S_ISREG(st.st_mode):  # a FIFO would block libvlc's reader for good
         raise PreviewError("this is not a regular file", "unsupported")
     if st.st_size == 0:
@@ -134,7 +128,7 @@ def _is_flat(frame: Rendered) -> bool:
 def _probe(instance: Any, mrl: str, timeout_s: float) -> tuple[float | None, tuple | None]:
     """(duration in seconds, display size after pixel aspect and rotation) as libvlc's
     preparser reads them from the container; None for what it does not say."""
-    media, array, count = instance.media_new_location(mrl), None, 0
+    media = instance.media_new_location(mrl)
     try:
         with vlc_runtime.parsed_event(media) as done:
             local = vlc_runtime.vlc.MediaParseFlag.local
@@ -144,21 +138,13 @@ def _probe(instance: Any, mrl: str, timeout_s: float) -> tuple[float | None, tup
             media.parse_stop()
             return None, None
         seconds = media.get_duration() / 1000 if media.get_duration() > 0 else None
-        # vlc_runtime.media_tracks does not keep the pixel aspect ratio or the rotation.
-        array = ctypes.POINTER(ctypes.POINTER(vlc_runtime._TrackT))()
-        count = vlc_runtime._tracks_get(media._as_parameter_, ctypes.byref(array))
-        for t in (array[i].contents for i in range(count)):
-            if t.type != 1 or not t.detail:  # 1: libvlc_track_video
-                continue
-            v = ctypes.cast(t.detail, ctypes.POINTER(_VideoTrack)).contents
-            if v.width and v.height:
-                width = v.width * (v.sar_n or 1) // (v.sar_d or 1)
-                turned = v.turn in _QUARTER_TURNS
-                return seconds, (v.height, width) if turned else (width, v.height)
+        for t in vlc_runtime.media_tracks(media):
+            if t.kind == "video" and t.width and t.height:
+                width = t.width * t.sar_num // t.sar_den
+                turned = t.orientation in _QUARTER_TURNS
+                return seconds, (t.height, width) if turned else (width, t.height)
         return seconds, None
     finally:
-        if count:
-            vlc_runtime._tracks_release(array, count)
         media.release()
 
 
@@ -245,7 +231,7 @@ class PosterStore:
 
         try:
             with open(path, "rb") as fh:
-                rendered = _decode(opener, box, _SOURCE)
+                rendered = decode_image(opener, box, _SOURCE)
         except FileNotFoundError:
             return None
         except (OSError, PreviewError):
@@ -333,5 +319,5 @@ def poster_preview(
             store.save(oshash, rendered)
     im = Image.frombytes(rendered.mode, (rendered.width, rendered.height), rendered.data)
     return dataclasses.replace(
-        _decode(lambda: im, box, _SOURCE), original_size=rendered.original_size
+        decode_image(lambda: im, box, _SOURCE), original_size=rendered.original_size
     )

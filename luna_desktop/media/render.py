@@ -40,7 +40,15 @@ from PIL import Image, ImageFile
 
 from .raw_previews import exif_thumbnail, find_previews, is_raw
 
-__all__ = ["PreviewError", "Rendered", "fit_size", "read_text_preview", "render_preview"]
+__all__ = [
+    "PreviewError",
+    "Rendered",
+    "decode_image",
+    "fit_size",
+    "read_error",
+    "read_text_preview",
+    "render_preview",
+]
 
 pillow_heif.register_heif_opener()
 
@@ -111,14 +119,14 @@ def render_preview(
                 except (EOFError, struct.error) as exc:
                     raise PreviewError(_RAW_CUT_SHORT, "truncated") from exc
             try:
-                return _decode(lambda: _open(fh), max_size, "image")
+                return decode_image(lambda: _open(fh), max_size, "image")
             except PreviewError as exc:
                 if exc.kind == "unsupported" and head.startswith(_ALWAYS_KNOWN):
                     # Pillow reads every JPEG and PNG: one it cannot identify is damaged.
                     raise PreviewError(_DAMAGED_HEADER, "unreadable") from exc
                 raise
     except OSError as exc:
-        raise _io_error(exc) from exc
+        raise read_error(exc) from exc
 
 
 def read_text_preview(path: bytes | str, limit: int = 64 * 1024) -> tuple[str, bool]:
@@ -127,7 +135,7 @@ def read_text_preview(path: bytes | str, limit: int = 64 * 1024) -> tuple[str, b
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
-        raise _io_error(exc) from exc
+        raise read_error(exc) from exc
     more = len(data) > limit
     data = data[:limit]
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -143,7 +151,7 @@ def read_text_preview(path: bytes | str, limit: int = 64 * 1024) -> tuple[str, b
 # --- decoding ---------------------------------------------------------------------
 
 
-def _decode(
+def decode_image(
     opener: Callable[[], Image.Image],
     max_size: tuple[int, int] | None,
     source: str,
@@ -332,7 +340,7 @@ def _render_raw(fh: BinaryIO, head: bytes, max_size: tuple[int, int] | None) -> 
         fh.seek(offset)
         data = fh.read(length)
         try:
-            return _decode(
+            return decode_image(
                 lambda data=data: Image.open(io.BytesIO(data)),
                 max_size,
                 "raw-embedded-preview",
@@ -344,11 +352,11 @@ def _render_raw(fh: BinaryIO, head: bytes, max_size: tuple[int, int] | None) -> 
     # what Pillow sees when it opens them as TIFF.
     if previews.plain_ifd0:
         with contextlib.suppress(PreviewError):
-            return _decode(lambda: _open(fh), max_size, "raw-thumbnail")
+            return decode_image(lambda: _open(fh), max_size, "raw-thumbnail")
     thumbnail = exif_thumbnail(fh)
     if thumbnail:
         with contextlib.suppress(PreviewError):
-            return _decode(
+            return decode_image(
                 lambda: Image.open(io.BytesIO(thumbnail)),
                 max_size,
                 "exif-thumbnail",
@@ -370,7 +378,7 @@ def _is_truncation(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and "truncated" in str(exc)
 
 
-def _io_error(exc: OSError) -> PreviewError:
+def read_error(exc: OSError) -> PreviewError:
     """A failure to read the file itself (as opposed to decoding it)."""
     if isinstance(exc, FileNotFoundError):
         return PreviewError("the file is not there (is the drive mounted?)", "not-found")
@@ -384,7 +392,7 @@ def _io_error(exc: OSError) -> PreviewError:
 
 def _decode_error(exc: BaseException) -> PreviewError:
     if isinstance(exc, OSError) and exc.errno is not None:
-        return _io_error(exc)  # a read error on a failing drive, not bad data
+        return read_error(exc)  # a read error on a failing drive, not bad data
     if isinstance(exc, Image.DecompressionBombError | Image.DecompressionBombWarning):
         pixels = _first_number(str(exc))
         size = f" ({pixels / 1e6:.0f} megapixels)" if pixels else ""

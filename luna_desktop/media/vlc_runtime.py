@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-_INSTALL_HINT = (
+INSTALL_HINT = (
     "install VLC's library and plugins (Debian/Ubuntu: `sudo apt install libvlc5 "
     "vlc-plugin-base`; Windows/macOS: install VLC 3 from videolan.org, same 32/64-bit "
     "as Python)"
@@ -41,7 +41,7 @@ except (Exception, SystemExit) as exc:  # SystemExit: python-vlc exits on a bad 
     )
     VLC_UNAVAILABLE_REASON = (
         f"video and audio metadata need libvlc, which could not be loaded ({_detail}); "
-        f"{_INSTALL_HINT}"
+        f"{INSTALL_HINT}"
     )
 
 # Headless, quiet and fast: no outputs, no user vlcrc, no Lua meta scripts (they made
@@ -92,7 +92,7 @@ def get_instance() -> Any:
             instance = vlc.Instance(list(INSTANCE_ARGS)) or vlc.Instance(list(_FALLBACK_ARGS))
             if instance is None:  # libvlc_new() failed, typically no plugins found
                 VLC_AVAILABLE = False
-                VLC_UNAVAILABLE_REASON = f"libvlc could not start; {_INSTALL_HINT}"
+                VLC_UNAVAILABLE_REASON = f"libvlc could not start; {INSTALL_HINT}"
                 raise VlcUnavailableError(VLC_UNAVAILABLE_REASON)
             _instance = instance
     return _instance
@@ -108,6 +108,7 @@ class _VideoTrackT(ctypes.Structure):
         ("sar_den", ctypes.c_uint),
         ("frame_rate_num", ctypes.c_uint),
         ("frame_rate_den", ctypes.c_uint),
+        ("orientation", ctypes.c_int),  # libvlc_video_orient_t
     )
 
 
@@ -160,6 +161,9 @@ class Track:
     height: int = 0
     frame_rate_num: int = 0
     frame_rate_den: int = 0
+    sar_num: int = 1  # the pixel's shape (anamorphic DV: 10/11, 40/33…)
+    sar_den: int = 1
+    orientation: int = 0  # libvlc_video_orient_t: 4–7 turn the picture a quarter
 
 
 def media_tracks(media: Any) -> list[Track]:
@@ -177,7 +181,17 @@ def media_tracks(media: Any) -> list[Track]:
             if kind == "video" and t.detail:
                 v = ctypes.cast(t.detail, ctypes.POINTER(_VideoTrackT)).contents
                 tracks.append(
-                    Track(kind, codec, v.width, v.height, v.frame_rate_num, v.frame_rate_den)
+                    Track(
+                        kind,
+                        codec,
+                        v.width,
+                        v.height,
+                        v.frame_rate_num,
+                        v.frame_rate_den,
+                        v.sar_num or 1,
+                        v.sar_den or 1,
+                        v.orientation,
+                    )
                 )
             else:
                 tracks.append(Track(kind, codec))

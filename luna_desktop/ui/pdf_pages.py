@@ -46,7 +46,7 @@ from PySide6.QtCore import QFile, QIODevice, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
 
-from luna_desktop.media.render import PreviewError, Rendered, _io_error
+from luna_desktop.media.render import PreviewError, Rendered, read_error
 
 __all__ = [
     "DEFAULT_DPI",
@@ -163,7 +163,7 @@ def _open(path: bytes | str) -> _Open:
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise _io_error(exc) from exc
+        raise read_error(exc) from exc
     key = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     if _current is not None:
         if _current.key == key:
@@ -179,7 +179,7 @@ def _load(path: bytes | str, key: tuple) -> _Open:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise _io_error(exc) from exc
+        raise read_error(exc) from exc
     file = QFile()
     try:
         size = os.fstat(fd).st_size
@@ -191,7 +191,7 @@ def _load(path: bytes | str, key: tuple) -> _Open:
         os.lseek(fd, 0, os.SEEK_SET)
     except OSError as exc:
         os.close(fd)
-        raise _io_error(exc) from exc
+        raise read_error(exc) from exc
     except PreviewError:
         os.close(fd)
         raise
