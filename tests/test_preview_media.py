@@ -407,3 +407,17 @@ def test_space_while_vlc_is_still_loading_plays_once_it_has(qtbot, ramp):
         pass
     assert len(asked) == 3 and view.message == ""
     view.reset(None)
+
+
+def test_z_shows_a_pdf_page_at_full_size(pane, qtbot, tmp_path):
+    pdf = pdf_of(tmp_path / "map.pdf", ["red", "blue"])  # 400 × 300 pt pages
+    facts = {"kind": "document", "mime": "application/pdf", "size": 100, "display_path": "m.pdf"}
+    with qtbot.waitSignal(pane.rendered, timeout=20000):
+        pane.show_file(1, os.fsencode(pdf), facts)
+    pane.turn_page(1)
+    qtbot.waitUntil(lambda: "page 2 of 2" in pane.findChild(QLabel, "fact_extra").text())
+    pane.toggle_zoom()
+    assert pane.is_zoomed()
+    # 100 % is the page at 150 dpi: 400 pt → 833 px, drawn sharp, not the fitted decode.
+    qtbot.waitUntil(lambda: pane.image_view.pixmap_size() == (833, 625), timeout=10000)
+    assert pane.page == (2, 2)

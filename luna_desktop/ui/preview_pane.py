@@ -52,6 +52,8 @@ _DEFAULT_BOX = (1280, 960)
 # An embedded raw preview stands in for a bigger picture, so fitting may enlarge it,
 # up to this factor.
 _PREVIEW_UPSCALE = 8.0
+# How long after the pane first shows libvlc starts loading (see showEvent).
+_VLC_WARM_UP_MS = 2000
 # How far Left and Right seek in a video or audio file.
 SEEK_STEP_MS = 5000
 
@@ -309,7 +311,10 @@ class PreviewPane(PlayerPart, QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._decoder.warm_up()
-        self._player.warm_up()
+        # libvlc loads on a thread of its own, but not while the window is starting
+        # (importing python-vlc holds the interpreter for a while); a video shown
+        # sooner starts it at once.
+        QTimer.singleShot(_VLC_WARM_UP_MS, self._player.warm_up)
 
     def closeEvent(self, event) -> None:
         # The worker process goes with the pane; showing a file again restarts it.

@@ -60,6 +60,7 @@ class PlayerPart:
         until Space, unless the autoplay preference says so."""
         facts, path = current.facts, current.path
         current.mode = "media"
+        self._player.warm_up()  # at once: Space may come soon
         self._loading_timer.stop()
         self._media.reset(current.file_id, duration_s=facts.get("duration"))
         box = self._wanted_box(fitted=True)
