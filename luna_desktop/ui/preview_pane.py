@@ -5,6 +5,10 @@ waited on off the GUI thread, one at a time, latest request first, with a small 
 that makes going back instant. The pane asks for decodes and shows what comes back;
 a result for a file that is no longer current is not shown (it stays in the cache).
 If the decoder crashes on a file, the pane says so on that file and carries on.
+
+Videos and sound (the player, poster frames) are `PlayerPart`'s (preview_player.py),
+a PDF's pages `PagesPart`'s (preview_pages.py); what the pane says instead of a
+preview, and the card, are in preview_messages.py.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from .preview_messages import (
     playable_kind,
     preview_note,
 )
+from .preview_pages import PagesPart
 from .preview_player import PlayerPart
 from .preview_worker import TEXT_LIMIT, Decoded, PreviewRequest, decode_file
 
@@ -74,7 +79,7 @@ class _Current:
     page_count: int = 0
 
 
-class PreviewPane(PlayerPart, QWidget):
+class PreviewPane(PlayerPart, PagesPart, QWidget):
     """The current file's preview with a compact facts panel below it.
 
     Signals:
@@ -253,28 +258,6 @@ class PreviewPane(PlayerPart, QWidget):
     def is_zoomed(self) -> bool:
         return self._view.is_zoomed()
 
-    # --- the pages (the window's actions call these) -------------------------------
-
-    def turn_page(self, delta: int) -> None:
-        """Page Down / Page Up in a PDF."""
-        current = self._current
-        if current is None or current.mode != "document":
-            return
-        page = max(0, min(current.page + delta, max(current.page_count - 1, 0)))
-        if page == current.page:
-            return
-        current.page = page
-        current.shown = None  # a new picture: fitted, not a sharper copy of the old one
-        self._show_page(current)
-
-    @property
-    def page(self) -> tuple[int, int]:
-        """(page on show from 1, pages) of a PDF; (0, 0) otherwise."""
-        current = self._current
-        if current is None or current.mode != "document" or not current.page_count:
-            return (0, 0)
-        return (current.page + 1, current.page_count)
-
     @property
     def current_path(self) -> bytes | None:
         """The file on show on its mounted drive, None if none or not mounted."""
@@ -364,12 +347,7 @@ class PreviewPane(PlayerPart, QWidget):
             if shown is None or entry.size[0] * entry.size[1] > shown.size[0] * shown.size[1]:
                 self._display(entry)
         elif current.mode == "document" and current.page_count:
-            # One page that cannot be drawn: say so in its place, and keep the others
-            # (and Page Up/Down) within reach.
-            current.shown = None
-            self._loading_timer.stop()
-            self._view.show_text(f"Cannot show page {current.page + 1}: {result.error}")
-            self._stack.setCurrentWidget(self._view)
+            self._show_page_error(current, result)
         elif current.shown is None:
             self._show_message(failure_headline(result), failure=True)
         else:  # a bigger decode failed (too large to zoom, say): keep what is shown
