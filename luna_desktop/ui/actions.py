@@ -31,6 +31,7 @@ class ActionId(Enum):
     SAVE = auto()
     SAVE_AND_NEXT = auto()
     DISCARD_EDITS = auto()
+    COPY_PREVIOUS = auto()
     NEXT_FILE = auto()
     PREVIOUS_FILE = auto()
     NEXT_UNREVIEWED = auto()
@@ -81,6 +82,12 @@ SPECS: dict[ActionId, ActionSpec] = {
     ),
     ActionId.DISCARD_EDITS: ActionSpec(
         "&Discard Edits", ("Esc",), Scope.FORM, "Put the form back as it was saved"
+    ),
+    ActionId.COPY_PREVIOUS: ActionSpec(
+        "&Copy from the Previous File",
+        ("Ctrl+D",),
+        Scope.WINDOW,
+        "Status, project group, date, description and tags of the last file saved",
     ),
     ActionId.NEXT_FILE: ActionSpec("Next File", ("J",), Scope.BROWSE, "Next file in the folder"),
     ActionId.PREVIOUS_FILE: ActionSpec(
@@ -169,6 +176,7 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
             ActionId.SAVE,
             ActionId.SAVE_AND_NEXT,
             ActionId.DISCARD_EDITS,
+            ActionId.COPY_PREVIOUS,
             None,
             ActionId.FOCUS_TITLE,
             ActionId.FOCUS_NOTES,

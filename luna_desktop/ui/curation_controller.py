@@ -9,6 +9,7 @@ the drafts journal within a second of typing, so a crash cannot take them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -59,6 +60,8 @@ class CurationController(QObject):
         self.version = 0
         self.groups: list[str] = []
         self.tags: list[str] = []
+        # The last save made in this window, for "Copy from the Previous File".
+        self.last_saved: tuple[str, Curation] | None = None
         self._journal_timer = QTimer(self)
         self._journal_timer.setSingleShot(True)
         self._journal_timer.setInterval(JOURNAL_DELAY_MS)
@@ -206,12 +209,36 @@ class CurationController(QObject):
         if (added_group and added_group not in self.groups) or new_tags:
             groups = sorted({*self.groups, added_group} - {""})
             self.set_completions(groups, sorted([*self.tags, *new_tags], key=str.lower))
+        self.last_saved = (self.current.filename, saved.curation)
         self.saved.emit(self.current.id, saved.curation.status)
         text = f"Saved {self.current.filename}"
         if saved.kept_theirs:
             labels = ", ".join(curation.FIELD_LABELS[f].lower() for f in saved.kept_theirs)
             text += f" (kept the {labels} saved meanwhile by someone else)"
         self.message.emit(text, 4000)
+
+    def copy_previous(self) -> None:
+        """Ctrl+D: the last saved file's status, project group, date, description and
+        tags into the form, as unsaved edits (title and notes belong to each file)."""
+        if self.current is None or self.form.loaded is None:
+            return
+        if self.last_saved is None:
+            self.message.emit("Nothing saved yet in this window to copy from", 4000)
+            return
+        name, previous = self.last_saved
+        values = replace(
+            self.form.value(),
+            status=previous.status,
+            project_group=previous.project_group,
+            date=previous.date,
+            description=previous.description,
+            tags=list(previous.tags),
+        )
+        self.form.restore(values, self.form.loaded)
+        self.message.emit(
+            f"Copied status, project group, date, description and tags from {name} (not saved yet)",
+            5000,
+        )
 
     # -- leaving -----------------------------------------------------------------------------
 

@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
             ActionId.SAVE: self.save,
             ActionId.SAVE_AND_NEXT: self.save_and_next,
             ActionId.DISCARD_EDITS: self.discard_edits,
+            ActionId.COPY_PREVIOUS: self.controller.copy_previous,
             ActionId.NEXT_FILE: lambda: self.panel.step_file(1),
             ActionId.PREVIOUS_FILE: lambda: self.panel.step_file(-1),
             ActionId.NEXT_UNREVIEWED: lambda: self.panel.next_unreviewed(self.current_file),
