@@ -8,7 +8,11 @@ keep their words; only a field both changed needs a decision.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+
+from peewee import JOIN
 
 from .locking import write_transaction
 from .models import EditLog, FileEntry, FileTag, ProjectGroup, Tag, utcnow
@@ -258,3 +262,114 @@ def add_project_group(name: str) -> None:
 
 def edit_log(file_id: int) -> list[EditLog]:
     return list(EditLog.select().where(EditLog.file == file_id).order_by(EditLog.id))
+
+
+# --- one decision for many files ---------------------------------------------------------
+
+EDITABLE = ("status", "title", "project_group", "date", "description", "notes", "tags")
+_CHUNK = 500  # ids per statement, well under SQLite's limit on variables
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    files: int  # files the change was applied to
+    changed: int  # of them, files where a field actually changed
+
+
+def set_fields(file_ids: Iterable[int], values: dict[str, object], curator: str) -> BulkResult:
+    """Set `values` (field → value; `tags` replaces the curator's tags) on every file,
+    with a save's rules: the edit log records each field that changes, from what to
+    what; reviewed-at/by are stamped and the version bumped on every file (a decision
+    confirms a file even where nothing changes). One transaction: all files, or none.
+
+    A few statements for the whole selection, not a save per file: a folder of a
+    thousand files changes in well under a second. Raises ValueError for an unknown
+    field and RowGoneError for a file that is gone, before anything is written.
+    """
+    unknown = sorted(set(values) - set(EDITABLE))
+    if unknown:
+        raise ValueError(f"cannot set {', '.join(unknown)}; fields: {', '.join(EDITABLE)}")
+    if "tags" in values:
+        values = {**values, "tags": _clean_tags(list(values["tags"]))}  # type: ignore[arg-type]
+    ids = list(dict.fromkeys(file_ids))
+    with write_transaction():
+        current = _load_many(ids)
+        for file_id in ids:
+            if file_id not in current:
+                raise RowGoneError(file_id)
+        now = utcnow()
+        log, changed, retagged = [], set(), []
+        for file_id in ids:
+            before = current[file_id]
+            after = dataclasses.replace(before, **values)
+            for name, (old, new) in after.changes_from(before).items():
+                changed.add(file_id)
+                if name == "tags":
+                    retagged.append(file_id)
+                log.append(
+                    {"file": file_id, "field": name, "old_value": _log_text(name, old),
+                     "new_value": _log_text(name, new), "at": now, "by": curator}
+                )  # fmt: skip
+        columns: dict[str, object] = {
+            name: value for name, value in values.items() if name not in ("tags", "project_group")
+        }
+        if "project_group" in values:
+            group = str(values["project_group"]).strip()
+            columns["project_group"] = _group_id(group) if group else None
+        columns.update(reviewed_at=now, reviewed_by=curator, version=FileEntry.version + 1)
+        for chunk in _chunks(ids):
+            FileEntry.update(**columns).where(FileEntry.id.in_(chunk)).execute()
+        if retagged:
+            _retag(retagged, list(values["tags"]))  # type: ignore[arg-type]
+        for start in range(0, len(log), _CHUNK):
+            EditLog.insert_many(log[start : start + _CHUNK]).execute()
+    return BulkResult(len(ids), len(changed))
+
+
+def _load_many(ids: list[int]) -> dict[int, Curation]:
+    """`load` for many files in a few queries."""
+    found: dict[int, Curation] = {}
+    for chunk in _chunks(ids):
+        rows = (
+            FileEntry.select(FileEntry, ProjectGroup.name.alias("group_name"))
+            .join(ProjectGroup, JOIN.LEFT_OUTER)
+            .where(FileEntry.id.in_(chunk))
+            .objects()
+        )
+        for row in rows:
+            found[row.id] = Curation(
+                status=row.status,
+                title=row.title,
+                project_group=row.group_name or "",
+                date=row.date if row.date is not None else (row.taken_at or "")[:10],
+                description=row.description,
+                notes=row.notes,
+                tags=[],
+            )
+        tags = (
+            FileTag.select(FileTag.file, Tag.name)
+            .join(Tag)
+            .where(FileTag.file.in_(chunk) & (FileTag.source == "curator"))
+            .order_by(FileTag.id)
+            .tuples()
+        )
+        for file_id, name in tags:
+            if file_id in found:
+                found[file_id].tags.append(name)
+    return found
+
+
+def _retag(file_ids: list[int], names: list[str]) -> None:
+    for chunk in _chunks(file_ids):
+        FileTag.delete().where(FileTag.file.in_(chunk) & (FileTag.source == "curator")).execute()
+    for name in names:
+        Tag.insert(name=name).on_conflict_ignore().execute()
+    tag_ids = [Tag.get(Tag.name == name).id for name in names]
+    rows = [{"file": f, "tag": t, "source": "curator"} for f in file_ids for t in tag_ids]
+    for start in range(0, len(rows), _CHUNK):
+        FileTag.insert_many(rows[start : start + _CHUNK]).on_conflict_ignore().execute()
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]

@@ -16,9 +16,9 @@ from luna_desktop import __version__
 from luna_desktop.catalog.errors import CatalogError
 from luna_desktop.scan.progress import ScanError
 
-from . import backup, drives, ls, scan, show
+from . import backup, drives, ls, scan, set_fields, show
 
-COMMANDS = (scan, drives, ls, show, backup)
+COMMANDS = (scan, drives, ls, show, set_fields, backup)
 
 
 class UserError(Exception):

@@ -1,0 +1,101 @@
+"""`luna set`: one decision for a file, a selection or a whole folder, from the shell."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from luna_desktop.catalog.database import close_catalog
+from luna_desktop.catalog.models import EditLog, FileEntry
+from luna_desktop.cli.main import main
+from tests.media_factory import make_jpeg
+
+
+@pytest.fixture
+def cat(tmp_path):
+    root = tmp_path / "Archive"
+    for folder, names in {"1998/Wedding": ("a.jpg", "b.jpg"), "1998/Other": ("c.jpg",)}.items():
+        for name in names:
+            make_jpeg(root / folder / name, color=(len(name), 2, 3))
+    path = tmp_path / "cli.sqlite3"
+    assert main(["--catalog", str(path), "scan", str(root)]) == 0
+    yield path
+    close_catalog()
+
+
+def luna(cat, *args):
+    return main(["--catalog", str(cat), *args])
+
+
+def rows(cat, capsys) -> dict[str, dict]:
+    capsys.readouterr()
+    assert luna(cat, "ls", "Archive", "--json") == 0
+    return {d["filename"]: d for d in map(json.loads, capsys.readouterr().out.splitlines())}
+
+
+def test_a_folder_gets_one_decision_with_the_edit_log_and_reviewer(cat, capsys):
+    assert luna(cat, "set", "Archive:1998/Wedding", "--status", "upload",
+                "--project-group", "Weddings", "--tag", "church", "--tag", "1998",
+                "--date", "1998-06", "--curator", "ada") == 0  # fmt: skip
+    assert "on 2 files (2 changed) as ada" in capsys.readouterr().out
+    found = rows(cat, capsys)
+    for name in ("a.jpg", "b.jpg"):
+        row = found[name]
+        assert (row["status"], row["project_group"], row["date"]) == (
+            "upload",
+            "Weddings",
+            "1998-06",
+        )
+        assert row["tags"] == ["1998", "church"] or row["tags"] == ["church", "1998"]
+        assert row["reviewed_by"] == "ada" and row["reviewed_at"]
+    assert found["c.jpg"]["status"] == "unreviewed"  # not under the folder
+    a = FileEntry.get(FileEntry.filename == "a.jpg")
+    logged = {
+        (e.field, e.old_value, e.new_value, e.by) for e in EditLog.select().where(EditLog.file == a)
+    }
+    assert ("status", "unreviewed", "upload", "ada") in logged
+
+
+def test_targets_by_uuid_and_by_file_and_a_number_for_the_status(cat, capsys):
+    found = rows(cat, capsys)
+    assert luna(cat, "set", found["c.jpg"]["uuid"], "Archive:1998/Wedding/a.jpg",
+                "--status", "5", "--curator", "bo") == 0  # fmt: skip
+    found = rows(cat, capsys)
+    assert (found["a.jpg"]["status"], found["c.jpg"]["status"]) == ("discard", "discard")
+    assert found["b.jpg"]["status"] == "unreviewed"
+    # Setting what is already there changes nothing, and says so.
+    assert luna(cat, "set", "Archive:1998/Other/c.jpg", "--status", "discard") == 0
+    assert "(0 changed)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["Archive:1998/Nowhere", "--status", "upload"], "is not in the catalogue"),
+        (["Archive:1998", "--status", "maybe"], "unknown status 'maybe'"),
+        (["Archive:1998", "--date", "June 1998"], "use YYYY, YYYY-MM or YYYY-MM-DD"),
+        (["Archive:1998"], "nothing to set"),
+        (["Elsewhere:1998", "--status", "upload"], "no drive named 'Elsewhere'"),
+    ],
+)
+def test_bad_targets_and_values_change_nothing(cat, capsys, args, message):
+    before = rows(cat, capsys)
+    assert luna(cat, "set", *args) != 0
+    assert message in capsys.readouterr().err
+    assert rows(cat, capsys) == before
+
+
+def test_a_file_gone_from_the_selection_changes_nothing_at_all(cat, capsys):
+    from luna_desktop.catalog import curation
+    from luna_desktop.catalog.database import open_catalog
+
+    rows(cat, capsys)
+    open_catalog(cat)
+    ids = [r.id for r in FileEntry.select(FileEntry.id)]
+    with pytest.raises(curation.RowGoneError):
+        curation.set_fields([*ids, 10_000], {"status": 5}, "ada")
+    with pytest.raises(ValueError, match="cannot set size"):
+        curation.set_fields(ids, {"size": 1}, "ada")
+    assert {r.status for r in FileEntry.select()} == {1}
+    assert EditLog.select().count() == 0
