@@ -99,3 +99,40 @@ def test_a_file_gone_from_the_selection_changes_nothing_at_all(cat, capsys):
         curation.set_fields(ids, {"size": 1}, "ada")
     assert {r.status for r in FileEntry.select()} == {1}
     assert EditLog.select().count() == 0
+
+
+def test_undo_takes_back_one_step_at_a_time(cat, capsys):
+    assert luna(cat, "set", "Archive:1998", "--status", "upload", "--curator", "ada") == 0
+    assert luna(cat, "set", "Archive:1998/Wedding", "--status", "discard",
+                "--tag", "blurred", "--curator", "ada") == 0  # fmt: skip
+    found = rows(cat, capsys)
+    assert [found[n]["status"] for n in ("a.jpg", "b.jpg", "c.jpg")] == [
+        "discard",
+        "discard",
+        "upload",
+    ]
+
+    assert luna(cat, "undo", "--curator", "bo") == 0
+    out = capsys.readouterr().out
+    assert "put back on 2 files" in out and "status, tags" in out
+    found = rows(cat, capsys)
+    assert [found[n]["status"] for n in ("a.jpg", "b.jpg", "c.jpg")] == ["upload"] * 3
+    assert found["a.jpg"]["tags"] == []
+
+    assert luna(cat, "undo") == 0  # further back
+    found = rows(cat, capsys)
+    assert {found[n]["status"] for n in found} == {"unreviewed"}
+    assert luna(cat, "undo") == 0
+    assert "Nothing to undo." in capsys.readouterr().out
+
+
+def test_undo_leaves_a_field_changed_again_since(cat, capsys):
+    assert luna(cat, "set", "Archive:1998/Wedding", "--status", "upload", "--title", "Vows",
+                "--curator", "ada") == 0  # fmt: skip
+    assert luna(cat, "set", "Archive:1998/Wedding/a.jpg", "--title", "The vows",
+                "--curator", "bo") == 0  # fmt: skip
+    assert luna(cat, "undo", "--mine", "--curator", "ada") == 0
+    assert "; 1 field was left alone (changed again since)" in capsys.readouterr().out
+    found = rows(cat, capsys)
+    assert (found["a.jpg"]["status"], found["a.jpg"]["title"]) == ("unreviewed", "The vows")
+    assert (found["b.jpg"]["status"], found["b.jpg"]["title"]) == ("unreviewed", "")

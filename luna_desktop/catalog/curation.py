@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from .locking import write_transaction
 from .models import EditLog, FileEntry, FileTag, ProjectGroup, Tag, utcnow
@@ -188,6 +188,7 @@ def save(
                 values[name] = value
         FileEntry.update(**values).where(FileEntry.id == file_id).execute()
         if changes:
+            change_set = _next_change_set()
             EditLog.insert_many(
                 [
                     {
@@ -197,6 +198,7 @@ def save(
                         "new_value": _log_text(name, new_value),
                         "at": now,
                         "by": curator,
+                        "change_set": change_set,
                     }
                     for name, (old_value, new_value) in changes.items()
                 ]
@@ -298,6 +300,7 @@ def set_fields(file_ids: Iterable[int], values: dict[str, object], curator: str)
             if file_id not in current:
                 raise RowGoneError(file_id)
         now = utcnow()
+        change_set = _next_change_set()
         log, changed, retagged = [], set(), []
         for file_id in ids:
             before = current[file_id]
@@ -308,7 +311,8 @@ def set_fields(file_ids: Iterable[int], values: dict[str, object], curator: str)
                     retagged.append(file_id)
                 log.append(
                     {"file": file_id, "field": name, "old_value": _log_text(name, old),
-                     "new_value": _log_text(name, new), "at": now, "by": curator}
+                     "new_value": _log_text(name, new), "at": now, "by": curator,
+                     "change_set": change_set}
                 )  # fmt: skip
         columns: dict[str, object] = {
             name: value for name, value in values.items() if name not in ("tags", "project_group")
@@ -373,3 +377,90 @@ def _retag(file_ids: list[int], names: list[str]) -> None:
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
+
+
+def _next_change_set() -> int:
+    """Inside a write transaction (which holds the write lock): the next step's number."""
+    last = EditLog.select(fn.MAX(EditLog.change_set)).scalar()
+    return (last or 0) + 1
+
+
+# --- taking a step back --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Undone:
+    change_set: int
+    files: int  # files put back
+    fields: list[str]  # the fields put back, in log order, each once
+    skipped: int  # fields left alone: changed again since by someone else
+    by: str | None  # who had made the change
+
+
+def undo_last(curator: str, *, by: str | None = None) -> Undone | None:
+    """Take back the last save or bulk change not yet taken back (of `by`, when given);
+    repeated, it goes further back. A field changed again since (by anyone) is left as
+    it is and counted in `skipped`. The undo is itself in the edit log, stamped with
+    `curator`, and does not count as a review. None when there is nothing to undo."""
+    with write_transaction():
+        undone_sets = EditLog.select(EditLog.undoes).where(EditLog.undoes.is_null(False))
+        query = EditLog.select(fn.MAX(EditLog.change_set)).where(
+            EditLog.change_set.is_null(False)
+            & EditLog.undoes.is_null(True)
+            & EditLog.change_set.not_in(undone_sets)
+        )
+        if by is not None:
+            query = query.where(EditLog.by == by)
+        target = query.scalar()
+        if target is None:
+            return None
+        rows = list(
+            EditLog.select().where(EditLog.change_set == target).order_by(EditLog.id.desc())
+        )
+        current = _load_many(sorted({r.file_id for r in rows}))
+        now, step = utcnow(), _next_change_set()
+        log, files, names, skipped = [], set(), [], 0
+        for row in rows:
+            before = current.get(row.file_id)
+            if before is None:
+                continue  # the file's row is gone
+            if _log_text(row.field, getattr(before, row.field)) != row.new_value:
+                skipped += 1
+                continue
+            _restore(row.file_id, row.field, row.old_value)
+            files.add(row.file_id)
+            names.append(row.field)
+            log.append(
+                {"file": row.file_id, "field": row.field, "old_value": row.new_value,
+                 "new_value": row.old_value, "at": now, "by": curator,
+                 "change_set": step, "undoes": target}
+            )  # fmt: skip
+        if not log:  # nothing could be put back: still marked, so the next undo goes on
+            first = rows[0]
+            log.append(
+                {"file": first.file_id, "field": first.field, "old_value": first.new_value,
+                 "new_value": first.new_value, "at": now, "by": curator,
+                 "change_set": step, "undoes": target}
+            )  # fmt: skip
+        for chunk in _chunks(sorted(files)):
+            FileEntry.update(version=FileEntry.version + 1).where(FileEntry.id.in_(chunk)).execute()
+        for start in range(0, len(log), _CHUNK):
+            EditLog.insert_many(log[start : start + _CHUNK]).execute()
+        fields_in_order = list(dict.fromkeys(reversed(names)))  # as the change listed them
+        return Undone(target, len(files), fields_in_order, skipped, rows[0].by)
+
+
+def _restore(file_id: int, name: str, logged: str | None) -> None:
+    """One field back to the value the edit log wrote down for it."""
+    if name == "tags":
+        _replace_tags(file_id, [t.strip() for t in (logged or "").split(",") if t.strip()])
+        return
+    if name == "status":
+        value: object = int(Status.from_key(logged)) if logged else int(Status.UNREVIEWED)
+    elif name == "project_group":
+        value = _group_id(logged) if logged else None
+    elif name == "date":
+        value = logged  # None: prefilled from the date taken again
+    else:
+        value = logged or ""
+    FileEntry.update({name: value}).where(FileEntry.id == file_id).execute()

@@ -43,9 +43,22 @@ def _step_3(db: Database) -> None:
     # has no sidecar yet) and removes the sidecar's own row if no curator worked on it.
 
 
+def _step_4(db: Database) -> None:
+    """Edits grouped into change sets (a save, a bulk change), so they can be undone."""
+    db.execute_sql("ALTER TABLE edit_log ADD COLUMN change_set INTEGER")
+    db.execute_sql("ALTER TABLE edit_log ADD COLUMN undoes INTEGER")
+    db.execute_sql('CREATE INDEX "edit_log_change_set" ON "edit_log" ("change_set")')
+    db.execute_sql('CREATE INDEX "edit_log_undoes" ON "edit_log" ("undoes")')
+    # Earlier edits: the rows of one save share their time and their curator.
+    db.execute_sql(
+        "UPDATE edit_log SET change_set = (SELECT MIN(e.id) FROM edit_log e"
+        " WHERE e.at = edit_log.at AND e.by IS edit_log.by)"
+    )
+
+
 # Step N turns a version N-1 catalogue into version N. Version 1 is the first release,
 # created from the models; append new steps here, never edit old ones.
-STEPS: dict[int, Step] = {2: _step_2, 3: _step_3}
+STEPS: dict[int, Step] = {2: _step_2, 3: _step_3, 4: _step_4}
 FIRST_VERSION = 1
 
 

@@ -187,6 +187,10 @@ class EditLog(BaseModel):
     new_value = TextField(null=True)
     at = DateTimeField(default=utcnow, index=True)
     by = CharField(null=True)
+    # One save or one bulk change: what Ctrl+Z and `luna undo` take back as a step.
+    change_set = IntegerField(null=True, index=True)
+    # Set on the rows of an undo: the change set they took back.
+    undoes = IntegerField(null=True, index=True)
 
 
 class ScanRun(BaseModel):
