@@ -27,6 +27,7 @@ def window(qtbot, catalog, tmp_path):
     w = MainWindow(settings)
     w.show()
     qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: "Weddings 1998" in w.controller.groups)  # read off the GUI thread
     yield w
     w.controller.discard()
     w.close()
@@ -69,3 +70,26 @@ def test_ctrl_d_copies_the_last_saved_files_decisions(window, qtbot):
     qtbot.waitUntil(lambda: w.current_file.filename == "c.jpg")
     b = FileEntry.get(FileEntry.filename == "b.jpg")
     assert (b.status, b.date, b.reviewed_by) == (int(Status.UPLOAD), "1998-06-20", "ada")
+
+
+def test_ctrl_z_in_the_tree_takes_back_the_last_save(window, qtbot):
+    w = window
+    select(w, qtbot, "a.jpg")
+    w.form.set_status(int(Status.DISCARD))
+    w.form.title.setText("Blurred")
+    assert w.save()
+    assert FileEntry.get(FileEntry.filename == "a.jpg").status == int(Status.DISCARD)
+    qtbot.keyClick(w.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    a = FileEntry.get(FileEntry.filename == "a.jpg")
+    assert (a.status, a.title) == (int(Status.UNREVIEWED), "")
+    assert w.form.value().title == "" and not w.form.is_dirty()  # the form shows it too
+    assert "Undid status, title on 1 files" in w.statusBar().currentMessage()
+    qtbot.keyClick(w.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert w.statusBar().currentMessage() == "Nothing to undo"
+
+    # With edits in the form, Ctrl+Z asks for them to be saved or discarded first.
+    qtbot.keyClicks(w.form.title, "typed")  # as a curator types
+    assert w.form.is_dirty()
+    qtbot.keyClick(w.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "before undoing" in w.statusBar().currentMessage()
+    assert w.form.value().title == "typed"

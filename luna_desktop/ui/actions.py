@@ -32,6 +32,7 @@ class ActionId(Enum):
     SAVE_AND_NEXT = auto()
     DISCARD_EDITS = auto()
     COPY_PREVIOUS = auto()
+    UNDO_CHANGE = auto()
     NEXT_FILE = auto()
     PREVIOUS_FILE = auto()
     NEXT_UNREVIEWED = auto()
@@ -88,6 +89,12 @@ SPECS: dict[ActionId, ActionSpec] = {
         ("Ctrl+D",),
         Scope.WINDOW,
         "Status, project group, date, description and tags of the last file saved",
+    ),
+    ActionId.UNDO_CHANGE: ActionSpec(
+        "&Undo Last Change",
+        ("Ctrl+Z",),
+        Scope.BROWSE,  # in a text field Ctrl+Z undoes typing
+        "Take back the last save or bulk change (again to go further back)",
     ),
     ActionId.NEXT_FILE: ActionSpec("Next File", ("J",), Scope.BROWSE, "Next file in the folder"),
     ActionId.PREVIOUS_FILE: ActionSpec(
@@ -173,6 +180,8 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
     (
         "&Edit",
         (
+            ActionId.UNDO_CHANGE,
+            None,
             ActionId.SAVE,
             ActionId.SAVE_AND_NEXT,
             ActionId.DISCARD_EDITS,

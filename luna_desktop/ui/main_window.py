@@ -14,6 +14,7 @@ import urllib.parse
 from functools import partial
 from pathlib import Path
 
+from peewee import DatabaseError, OperationalError
 from PySide6.QtCore import Qt, QThreadPool, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
             ActionId.SAVE_AND_NEXT: self.save_and_next,
             ActionId.DISCARD_EDITS: self.discard_edits,
             ActionId.COPY_PREVIOUS: self.controller.copy_previous,
+            ActionId.UNDO_CHANGE: self.undo_change,
             ActionId.NEXT_FILE: lambda: self.panel.step_file(1),
             ActionId.PREVIOUS_FILE: lambda: self.panel.step_file(-1),
             ActionId.NEXT_UNREVIEWED: lambda: self.panel.next_unreviewed(self.current_file),
@@ -327,6 +329,31 @@ class MainWindow(QMainWindow):
             return
         self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
         self.panel.step_file(1)
+
+    def undo_change(self) -> None:
+        """Ctrl+Z: take back the last save or bulk change, one step at a time."""
+        if self.form.is_dirty():
+            self.statusBar().showMessage(
+                "Save (Ctrl+S) or discard (Esc) the edits in the form before undoing", 6000
+            )
+            return
+        try:
+            undone = curation.undo_last(self.settings.curator_name)
+        except (DatabaseError, OperationalError) as exc:
+            self.statusBar().showMessage(f"Could not undo: {exc}", 8000)
+            return
+        if undone is None:
+            self.statusBar().showMessage("Nothing to undo", 4000)
+            return
+        current = self.current_file
+        self.panel.reload_keeping_place(current)
+        if current is not None:
+            self.controller.open(FileEntry.get_or_none(FileEntry.id == current.id))
+        names = ", ".join(curation.FIELD_LABELS.get(f, f).lower() for f in undone.fields)
+        text = f"Undid {names or 'nothing'} on {undone.files:,} files"
+        if undone.skipped:
+            text += f"; {undone.skipped:,} changed again since were left alone"
+        self.statusBar().showMessage(text, 8000)
 
     def discard_edits(self) -> None:
         self.controller.discard()
