@@ -19,12 +19,12 @@ the file writes it: a release year or a day), "genre", "track" and "track_total"
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass
 
 from luna_desktop.media.container_info import codec_name
 from luna_desktop.media.info import MediaInfo
 from luna_desktop.media.mp3_frames import Mp3Info, read_mp3
+from luna_desktop.media.videos import fit_for_libvlc
 
 # libvlc's meta names (vlc.Meta) and the extra keys their values go to.
 TAGS = (
@@ -56,16 +56,7 @@ def read_audio(path: bytes | str, info: MediaInfo, timeout_ms: int = 5000) -> No
 
 
 def _read_audio(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        info.add_error(f"cannot read the file ({exc.strerror or exc})")
-        return
-    if not stat.S_ISREG(st.st_mode):  # a FIFO would block libvlc's only preparser thread
-        info.add_error("not a regular file")
-        return
-    if st.st_size == 0:
-        info.add_error("empty file (0 bytes)")
+    if not fit_for_libvlc(path, info):
         return
 
     readers = []

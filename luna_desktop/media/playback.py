@@ -30,6 +30,7 @@ from typing import Any
 from luna_desktop.media.mrl import file_mrl
 from luna_desktop.media.player_reaper import reaper, reaper_idle
 from luna_desktop.media.render import fit_size
+from luna_desktop.media.vlc_args import QUIET_ARGS
 from luna_desktop.media.vlc_video import VideoCallbacks, set_video_callbacks
 
 __all__ = [
@@ -49,21 +50,8 @@ RATES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 # What the pane shows of an audio file, as libvlc's metadata names it.
 AUDIO_TAGS = ("artist", "title", "album")
 
-# Quiet, with no window of its own, no user vlcrc, no Lua scripts (slow, and they
-# may fetch art from the network), no subtitles found beside the file, no on-screen text.
-_INSTANCE_ARGS = (
-    "--intf=dummy",
-    "--quiet",
-    "--no-xlib",
-    "--ignore-config",
-    "--no-lua",
-    "--no-sub-autodetect-file",
-    "--no-stats",
-    "--no-metadata-network-access",
-    "--no-osd",
-    "--no-video-title-show",
-    "--no-snapshot-preview",
-)
+# Pictures and sound on, and nothing drawn over the picture.
+_INSTANCE_ARGS = (*QUIET_ARGS, "--no-osd", "--no-video-title-show", "--no-snapshot-preview")
 # Tests set an audio output that needs no sound card ("adummy"); None: libvlc's choice.
 AUDIO_OUTPUT: str | None = os.environ.get("LUNA_AUDIO_OUTPUT") or None
 # Frames bigger than this are scaled down by libvlc: a pane is rarely larger, and a

@@ -32,6 +32,7 @@ from luna_desktop.media import vlc_runtime
 from luna_desktop.media.containers import read_container
 from luna_desktop.media.mrl import file_mrl
 from luna_desktop.media.render import PreviewError, Rendered, decode_image, fit_size, read_error
+from luna_desktop.media.vlc_args import QUIET_ARGS
 from luna_desktop.media.vlc_video import VideoCallbacks, set_video_callbacks
 
 __all__ = ["PosterStore", "default_poster_dir", "grab_poster", "poster_preview"]
@@ -40,12 +41,11 @@ _APP_NAME = "luna-desktop"  # catalog.database.APP_NAME; media may not import ca
 _SOURCE = "video-poster"  # Rendered.source of every poster
 _OSHASH = re.compile(r"[0-9a-f]{16}")
 _SIZE_NOTE = re.compile(rb"original-size=(\d+)x(\d+)")
-# Silent, no user vlcrc, no Lua, nothing drawn over the picture (title, OSD, subtitles).
-# Late frames are kept: the first 1080p frame after a seek is often "late" by the clock.
+# Silent, nothing drawn over the picture (title, OSD, subtitles). Late frames are kept:
+# the first 1080p frame after a seek is often "late" by the clock.
 _INSTANCE_ARGS = (
-    "--intf=dummy", "--no-audio", "--quiet", "--ignore-config", "--no-lua", "--no-xlib",
-    "--no-sub-autodetect-file", "--no-osd", "--no-spu", "--no-video-title-show",
-    "--no-stats", "--no-metadata-network-access", "--no-drop-late-frames", "--no-skip-frames",
+    *QUIET_ARGS, "--no-audio", "--no-osd", "--no-spu", "--no-video-title-show",
+    "--no-drop-late-frames", "--no-skip-frames",
 )  # fmt: skip
 _FALLBACK_ARGS = ("--intf=dummy", "--no-audio", "--quiet", "--ignore-config")
 _FLAT_STD = 6.0  # below this spread of values a frame shows nothing (a fade, a title card)

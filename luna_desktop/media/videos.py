@@ -47,17 +47,25 @@ def read_video(path: bytes | str, info: MediaInfo, timeout_ms: int = 5000) -> No
         info.add_error(f"video metadata could not be read ({type(exc).__name__}: {exc})")
 
 
-def _read_video(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
+def fit_for_libvlc(path: bytes | str, info: MediaInfo) -> bool:
+    """Whether libvlc may be given the file: a regular, non-empty file that can be
+    stat'ed. Otherwise the reason goes to `info` as an error."""
     try:
         st = os.stat(path)
     except OSError as exc:
         info.add_error(f"cannot read the file ({exc.strerror or exc})")
-        return
+        return False
     if not stat.S_ISREG(st.st_mode):  # a FIFO would block libvlc's only preparser thread
         info.add_error("not a regular file")
-        return
+        return False
     if st.st_size == 0:
         info.add_error("empty file (0 bytes)")
+        return False
+    return True
+
+
+def _read_video(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
+    if not fit_for_libvlc(path, info):
         return
 
     container: ContainerInfo | None = None

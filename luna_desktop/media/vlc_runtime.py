@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from luna_desktop.media.vlc_args import QUIET_ARGS
+
 INSTALL_HINT = (
     "install VLC's library and plugins (Debian/Ubuntu: `sudo apt install libvlc5 "
     "vlc-plugin-base`; Windows/macOS: install VLC 3 from videolan.org, same 32/64-bit "
@@ -44,20 +46,8 @@ except (Exception, SystemExit) as exc:  # SystemExit: python-vlc exits on a bad 
         f"{INSTALL_HINT}"
     )
 
-# Headless, quiet and fast: no outputs, no user vlcrc, no Lua meta scripts (they made
-# each parse ~3x slower), no scanning the folder for subtitle files (slow on big folders).
-INSTANCE_ARGS = (
-    "--intf=dummy",
-    "--no-video",
-    "--no-audio",
-    "--quiet",
-    "--no-xlib",
-    "--ignore-config",
-    "--no-lua",
-    "--no-sub-autodetect-file",
-    "--no-stats",
-    "--no-metadata-network-access",
-)
+# Headless: no pictures and no sound, only parsing.
+INSTANCE_ARGS = (*QUIET_ARGS, "--no-video", "--no-audio")
 # libvlc_new() rejects an option its build lacks; these are in every libvlc 3 core.
 _FALLBACK_ARGS = ("--intf=dummy", "--no-video", "--no-audio", "--quiet")
 
