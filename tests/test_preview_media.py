@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QImage
 from PySide6.QtWidgets import QLabel, QToolButton
 
@@ -26,6 +26,7 @@ from luna_desktop.scan.oshash import oshash_path
 from luna_desktop.ui.preview_messages import MessageView
 from luna_desktop.ui.preview_pane import PreviewPane
 from tests.media_tools import ramp_seconds, ramp_video, tone, tool
+from tests.ui_helpers import UrlCatcher
 
 
 @pytest.fixture(scope="module")
@@ -226,18 +227,6 @@ def test_a_damaged_pdf_says_so(pane, qtbot, tmp_path):
     assert blocker.args[1].startswith("Cannot show this file: the PDF is damaged")
 
 
-class _UrlCatcher(QObject):
-    """Stands in for the system's application: records what it was asked to open."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened: list[QUrl] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.opened.append(url)
-
-
 def test_what_luna_cannot_show_gets_a_card_that_opens_it(pane, qtbot, tmp_path):
     archive = tmp_path / "letters.zip"
     archive.write_bytes(b"PK\x03\x04" + bytes(100))
@@ -246,7 +235,7 @@ def test_what_luna_cannot_show_gets_a_card_that_opens_it(pane, qtbot, tmp_path):
     action = QAction("Open with the System's Application", pane)
     action.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(archive))))
     pane.set_open_action(action)
-    catcher = _UrlCatcher()
+    catcher = UrlCatcher()
     QDesktopServices.setUrlHandler("file", catcher, "open")
     try:
         facts = {"kind": "other", "mime": "application/zip", "size": 104}

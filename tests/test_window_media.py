@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
@@ -21,6 +21,7 @@ from luna_desktop.ui.main_window import MainWindow
 from luna_desktop.ui.settings import Settings
 from tests.media_tools import ramp_video
 from tests.scanning import run_scan
+from tests.ui_helpers import UrlCatcher
 
 
 @pytest.fixture
@@ -143,21 +144,11 @@ def test_autoplay_preference_starts_playing_on_arrival(window, qtbot):
     assert Path(w.preview.current_path.decode()).name == "a-clip.mp4"
 
 
-class _UrlCatcher(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened: list[QUrl] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.opened.append(url)
-
-
 def test_open_with_the_system_application_opens_the_exact_file(window, qtbot):
     w = window
     show(w, qtbot, "d-caf\\xe9.zip")
     assert not w.actions_by_id[ActionId.PLAY_PAUSE].isEnabled()
-    catcher = _UrlCatcher()
+    catcher = UrlCatcher()
     QDesktopServices.setUrlHandler("file", catcher, "open")
     try:
         w.actions_by_id[ActionId.OPEN_EXTERNALLY].trigger()

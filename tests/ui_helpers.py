@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, QUrl, Slot
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 
@@ -80,3 +80,16 @@ def click_in_next_dialog(object_name: str):
 
     QTimer.singleShot(0, respond)
     return seen
+
+
+class UrlCatcher(QObject):
+    """Stands in for the system's application (`QDesktopServices.setUrlHandler`):
+    records what it was asked to open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url)
