@@ -78,14 +78,24 @@ def run(args: argparse.Namespace) -> int:
 
 def _confirm_all() -> None:
     from luna_desktop.catalog import duplicates
-    from luna_desktop.catalog.models import DuplicateGroup
+    from luna_desktop.catalog.models import DuplicateGroup, FileEntry
     from luna_desktop.scan.oshash import content_hash
 
     mounts = duplicates.mounted_drives()
-    for group in DuplicateGroup.select().order_by(DuplicateGroup.oshash):
+    groups = list(DuplicateGroup.select().order_by(DuplicateGroup.oshash))
+    # Hashing reads whole files: a long job says where it is (on a terminal), and
+    # Ctrl+C keeps the hashes stored so far.
+    show_progress = sys.stderr.isatty()
+    for number, group in enumerate(groups, 1):
+        if show_progress:
+            print(f"\rconfirming group {number:,} of {len(groups):,}", end="", file=sys.stderr)
         result = duplicates.confirm_group(group, mounts, hasher=content_hash)
-        for _file_id, why in result.skipped:
-            print(f"luna: {group.oshash}: a member was not hashed: {why}", file=sys.stderr)
+        for file_id, why in result.skipped:
+            entry = FileEntry.get_or_none(FileEntry.id == file_id)
+            name = f"{entry.drive.name}:{entry.display_path}" if entry else f"file {file_id}"
+            print(f"\rluna: {name} was not hashed: {why}", file=sys.stderr)
+    if show_progress and groups:
+        print(file=sys.stderr)
 
 
 def _file_dict(m: Member) -> dict:
