@@ -98,13 +98,16 @@ def _read_video(path: bytes | str, info: MediaInfo, timeout_ms: int) -> None:
         info.extractor = "+".join(filter(None, [info.extractor, *readers]))
 
     video = next((t for t in tracks if t.kind == "video"), None)
+    audio = next((t for t in tracks if t.kind == "audio"), None)
     if vlc_missing is not None:
         # Not the file's fault: say what libvlc would have filled in, and how to get it.
         # (Nor is "no stream found" or "duration unknown" a finding without libvlc.)
         from luna_desktop.media.vlc_runtime import unavailable_note
 
         info.add_note(unavailable_note(_unread(info), vlc_missing))
-    elif not tracks and not (container and container.streams):
+    elif not (video or audio) and not (container and container.streams):
+        # A subtitle "track" alone is no finding: libvlc's text demuxer claims about one
+        # buffer of random bytes in a hundred and fifty.
         problems.append("no audio or video stream found (not a video, or corrupt)")
     elif (
         not problems
