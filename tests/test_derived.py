@@ -120,7 +120,7 @@ def test_a_catalogue_made_by_schema_1_code_is_migrated_with_everything_kept(tmp_
         ).fetchall()
     open_catalog(path)
     try:
-        assert migrations.current_version(DB.obj) == migrations.latest_version() == 4
+        assert migrations.current_version(DB.obj) == migrations.latest_version() == 5
         after = DB.execute_sql(
             "SELECT uuid, folder, filename, raw_path, oshash, status, title, notes, version "
             "FROM file_entry ORDER BY id"
@@ -149,6 +149,21 @@ def test_a_catalogue_made_by_schema_1_code_is_migrated_with_everything_kept(tmp_
         # A save after the migration goes through the new triggers.
         curation.replace(row.id, curation.Curation(status=5), "ada")
         assert _stats() == _truth()
+        migrated_schema = _indexes()
+    finally:
+        close_catalog()
+    open_catalog(tmp_path / "fresh.sqlite3")
+    try:
+        assert "file_entry_duplicate_key" in migrated_schema  # v5
+        assert _indexes() == migrated_schema  # a migrated catalogue ends as a new one
     finally:
         close_catalog()
     assert len(list(tmp_path.glob("catalog.v1-*.bak"))) == 1
+
+
+def _indexes() -> dict[str, str]:
+    return dict(
+        DB.execute_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        ).fetchall()
+    )

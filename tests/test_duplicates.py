@@ -50,11 +50,9 @@ def _paths(members) -> set[str]:
     return {f"{m.drive}:{m.folder}/{m.filename}".replace(":/", ":") for m in members}
 
 
-def run_scan(root, drive):
-    """A scan, then the refresh `luna duplicates` makes (scans do not refresh yet: on a
-    million files it takes seconds, too long to add to every rescan)."""
-    _run_scan(root, drive)
-    duplicates.refresh_groups()
+def run_scan(root, drive, **options):
+    """A scan, which refreshes the groups its drive touches: nothing else is called."""
+    _run_scan(root, drive, **options)
 
 
 def _cli(catalog_path: Path, monkeypatch, capsys, *args: str) -> tuple[int, str]:
@@ -314,3 +312,62 @@ def test_report_copies_cli(catalog, catalog_path, tmp_path, monkeypatch, capsys)
     assert (line["drive"], line["filename"], line["copies"]) == ("A", "alone.bin", 1)
     code, out = _cli(catalog_path, monkeypatch, capsys, "report", "copies")
     assert "A:alone.bin" in out and "1 files held on only one drive." in out
+
+
+def test_each_scan_keeps_the_groups_of_its_drive_up_to_date(catalog, tmp_path):
+    data = random.Random(3).randbytes(200_000)
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    _put(a, "x.bin", data)
+    _put(c, "other.bin", random.Random(4).randbytes(1000))
+    _put(c, "other copy.bin", random.Random(4).randbytes(1000))
+    run_scan(a, "A")
+    assert DuplicateGroup.select().count() == 0
+    copy = _put(b, "kept/x copy.bin", data)
+    run_scan(b, "B")  # a copy appears: the group is made
+    (group,) = DuplicateGroup.select()
+    assert _paths(_group(group.oshash).kept) == {"A:x.bin", "B:kept/x copy.bin"}
+    run_scan(c, "C")  # a group within one drive, and A and B's group untouched
+    assert DuplicateGroup.select().count() == 2
+
+    copy.unlink()
+    run_scan(b, "B")  # the copy went: so did its group
+    assert [g.oshash for g in DuplicateGroup.select()] != [group.oshash]
+    assert DuplicateGroup.get_or_none(DuplicateGroup.oshash == group.oshash) is None
+    assert DuplicateGroup.select().count() == 1
+
+
+def test_a_file_changed_since_it_was_hashed_forgets_its_hash(catalog, tmp_path):
+    one, other = _collision_pair()
+    a, b = tmp_path / "a", tmp_path / "b"
+    _put(a, "one.bin", one)
+    changing = _put(b, "one.bin", one)
+    run_scan(a, "A")
+    run_scan(b, "B")
+    (group,) = DuplicateGroup.select()
+    assert duplicates.confirm_group(group, hasher=content_hash).confirmed
+
+    changing.write_bytes(other)  # same size and oshash, other content, a new mtime
+    os.utime(changing, (1_000_000_000, 1_000_000_000))
+    run_scan(b, "B")
+    row_a, row_b = (FileEntry.get(FileEntry.drive == d) for d in (1, 2))
+    assert row_a.content_hash == hashlib.sha256(one).hexdigest()
+    assert row_b.content_hash is None  # read again; the old hash no longer holds
+    assert not _group(group.oshash).confirmed
+    result = duplicates.confirm_group(group.oshash, hasher=content_hash)
+    assert result.split == [row_b.id] and result.hashed == [row_b.id]
+
+    run_scan(b, "B", full=True)  # read again without a change: the hash still holds
+    assert FileEntry.get_by_id(row_b.id).content_hash == hashlib.sha256(other).hexdigest()
+
+
+def test_an_import_makes_the_groups_its_rows_join(catalog, tmp_path):
+    from luna_desktop.interop.listing import import_listing
+
+    data = random.Random(5).randbytes(300_000)
+    _put(tmp_path / "a", "clip.bin", data)
+    run_scan(tmp_path / "a", "A")
+    row = FileEntry.get(FileEntry.filename == "clip.bin")
+    listing = [{"path": "old", "filename": "clip.bin", "size_exif": row.size, "oshash": row.oshash}]
+    import_listing(json.dumps(listing).encode(), "Elsewhere")
+    (group,) = duplicates.all_groups()
+    assert _paths(group.kept) == {"A:clip.bin", "Elsewhere:old/clip.bin"}

@@ -309,7 +309,7 @@ def test_repeats_pick_the_largest_and_keep_a_manual_primary(catalog, tmp_path):
     assert result.empty_groups == ["00000000000000cc"]
     clip = DuplicateGroup.get(DuplicateGroup.oshash == "00000000000000aa")
     assert clip.primary_id == rows[("b", "clip copy.mp4")].id
-    assert clip.chosen_by == "auto_largest" and not clip.confirmed
+    assert clip.chosen_by == "largest" and not clip.confirmed  # the duplicate rule it is
     manual = DuplicateGroup.get_by_id(manual.id)
     assert manual.primary_id == rows[("a", "p.jpg")].id and manual.chosen_by == "manual"
     # Applying it again changes nothing.

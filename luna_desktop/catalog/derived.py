@@ -66,6 +66,14 @@ def _retag(file: str) -> str:
     return f"UPDATE file_search SET tags = {tags} WHERE rowid = {file};"
 
 
+# Duplicate groups are keys (size, oshash) shared by present, non-empty files: a partial
+# index holding exactly those rows lets the grouping read the index alone (schema 5).
+DUPLICATE_KEY_INDEX = (
+    "CREATE INDEX file_entry_duplicate_key ON file_entry (size, oshash) "
+    "WHERE present = 1 AND oshash IS NOT NULL AND size > 0"
+)
+
+
 def statements() -> list[str]:
     """The DDL of the derived tables and their triggers (schema version 2)."""
     columns = ", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in STATUS_COLUMNS)

@@ -24,7 +24,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .locking import write_transaction
 from .models import DB, Drive, DuplicateGroup, FileEntry
@@ -36,17 +36,22 @@ DEFAULT_RULE = "largest"
 
 _CHUNK = 500  # rows per statement when writing many groups
 
-# One pass over the (size, oshash) index finds every candidate group; the join reads
-# their members. No per-file queries.
+# One pass over the partial index of present files' keys (file_entry_duplicate_key)
+# finds every candidate group; the join reads their members. No per-file queries.
+_KEYS = """
+    SELECT size, oshash FROM file_entry
+    WHERE present = 1 AND oshash IS NOT NULL AND size > 0 {where}
+    GROUP BY size, oshash HAVING COUNT(*) > 1
+"""
+# After a scan or an import of one drive only the keys its rows hold can have changed
+# (present or missing: a file gone from the drive leaves its group).
+_DRIVE_KEYS = "AND (size, oshash) IN (SELECT size, oshash FROM file_entry WHERE drive_id = ?)"
 _MEMBERS_SQL = """
     SELECT f.id, f.oshash, f.size, f.drive_id, d.name, f.folder, f.filename,
            f.taken_at, f.mtime, f.content_hash, f.uuid
     FROM file_entry f
     JOIN drive d ON d.id = f.drive_id
-    JOIN (SELECT size, oshash FROM file_entry
-          WHERE present = 1 AND oshash IS NOT NULL AND size > 0 {where}
-          GROUP BY size, oshash HAVING COUNT(*) > 1) g
-      ON f.size = g.size AND f.oshash = g.oshash
+    JOIN ({keys}) g ON f.size = g.size AND f.oshash = g.oshash
     WHERE f.present = 1
     ORDER BY f.oshash, f.size, f.id
 """
@@ -115,8 +120,8 @@ def parse_rule(rule: str, preferred_drive: str | None = None) -> str:
 
 def _rule_key(rule: str) -> Callable[[Member], tuple]:
     name, _, drive = rule.partition(":")
-    if name == "largest":  # ties (a group's members share a size): the first catalogued
-        return lambda m: (-m.size, m.id)
+    if name == "largest":  # ties (a group's members share a size): drive name, then path
+        return lambda m: (-m.size, m.drive, m.folder, m.filename, m.id)
     if name == "earliest":  # date taken; undated files last, then the older mtime
         return lambda m: (m.taken_at is None, m.taken_at or "", m.mtime or 0.0, m.id)
     if name == "shortest_path":
@@ -133,10 +138,19 @@ def choose(members: Iterable[Member], rule: str) -> Member:
 # -- building groups ---------------------------------------------------------------
 
 
-def _members(oshash: str | None = None) -> dict[tuple[str, int], list[Member]]:
-    where, params = ("AND oshash = ?", (oshash,)) if oshash else ("", ())
+def _members(
+    oshash: str | None = None, drive_id: int | None = None
+) -> dict[tuple[str, int], list[Member]]:
+    """Candidate groups by (oshash, size): all, one oshash's, or those touching a drive."""
+    if oshash:
+        where, params = "AND oshash = ?", (oshash,)
+    elif drive_id is not None:
+        where, params = _DRIVE_KEYS, (drive_id,)
+    else:
+        where, params = "", ()
+    keys = _KEYS.format(where=where)
     groups: dict[tuple[str, int], list[Member]] = {}
-    for row in DB.execute_sql(_MEMBERS_SQL.format(where=where), params):
+    for row in DB.execute_sql(_MEMBERS_SQL.format(keys=keys), params):
         m = Member(*row)
         groups.setdefault((m.oshash, m.size), []).append(m)
     return groups
@@ -177,22 +191,32 @@ def _pick_one_size(groups: dict[tuple[str, int], list[Member]]) -> dict[str, lis
     return out
 
 
-def refresh_groups(rule: str | None = None, preferred_drive: str | None = None) -> dict:
-    """Rebuild every DuplicateGroup from the present files. ``rule``: the rule for every
+def refresh_groups(
+    rule: str | None = None, preferred_drive: str | None = None, *, drive_id: int | None = None
+) -> dict:
+    """Rebuild the DuplicateGroups from the present files. ``rule``: the rule for every
     automatic primary; None keeps each group's own rule (DEFAULT_RULE for new groups).
+    ``drive_id``: after a scan or an import of that drive, only the groups it can have
+    changed — those of keys its rows hold, and those whose primary is on it.
     Returns counts: groups, added, updated, deleted."""
     forced = parse_rule(rule, preferred_drive) if rule else None
-    candidates = _pick_one_size(_members())
-    existing = {
-        g.oshash: g
-        for g in DuplicateGroup.select(
-            DuplicateGroup.id,
-            DuplicateGroup.oshash,
-            DuplicateGroup.primary,
-            DuplicateGroup.chosen_by,
-            DuplicateGroup.confirmed,
+    if drive_id is not None and _is_much_of_the_catalogue(drive_id):
+        drive_id = None  # one pass over the whole index is then the cheaper way
+    candidates = _pick_one_size(_members(drive_id=drive_id))
+    stored = DuplicateGroup.select(
+        DuplicateGroup.id,
+        DuplicateGroup.oshash,
+        DuplicateGroup.primary,
+        DuplicateGroup.chosen_by,
+        DuplicateGroup.confirmed,
+    ).namedtuples()  # model instances cost a second per 50,000 groups
+    if drive_id is not None:
+        on_drive = FileEntry.drive == drive_id
+        stored = stored.where(
+            DuplicateGroup.oshash.in_(FileEntry.select(FileEntry.oshash).where(on_drive))
+            | DuplicateGroup.primary.in_(FileEntry.select(FileEntry.id).where(on_drive))
         )
-    }
+    existing = {g.oshash: g for g in stored}
     inserts: list[dict] = []
     updates: list[tuple] = []
     for oshash, members in candidates.items():
@@ -203,19 +227,25 @@ def refresh_groups(rule: str | None = None, preferred_drive: str | None = None) 
             inserts.append(
                 {"oshash": oshash, "primary": row[0], "chosen_by": row[1], "confirmed": row[2]}
             )
-        elif (old.primary_id, old.chosen_by, bool(old.confirmed)) != row:
+        elif (old.primary, old.chosen_by, bool(old.confirmed)) != row:
             updates.append((*row, old.id))
     gone = [g.id for h, g in existing.items() if h not in candidates]
-    with write_transaction():
-        for i in range(0, len(gone), _CHUNK):
+    # One short transaction a chunk: a curator's save never waits behind all of them,
+    # and each group row stands on its own, so a crash between chunks leaves groups
+    # the next refresh completes.
+    for i in range(0, len(gone), _CHUNK):
+        with write_transaction():
             DuplicateGroup.delete().where(DuplicateGroup.id.in_(gone[i : i + _CHUNK])).execute()
-        for i in range(0, len(inserts), _CHUNK):
+    for i in range(0, len(inserts), _CHUNK):
+        with write_transaction():
             DuplicateGroup.insert_many(inserts[i : i + _CHUNK]).execute()
-        cursor = DB.cursor()
-        cursor.executemany(
-            "UPDATE duplicate_group SET primary_id = ?, chosen_by = ?, confirmed = ? WHERE id = ?",
-            updates,
-        )
+    for i in range(0, len(updates), _CHUNK):
+        with write_transaction():
+            DB.cursor().executemany(
+                "UPDATE duplicate_group SET primary_id = ?, chosen_by = ?, confirmed = ? "
+                "WHERE id = ?",
+                updates[i : i + _CHUNK],
+            )
     return {
         "groups": len(candidates),
         "added": len(inserts),
@@ -224,10 +254,23 @@ def refresh_groups(rule: str | None = None, preferred_drive: str | None = None) 
     }
 
 
-def _manual_and_rule(old: DuplicateGroup | None, forced: str | None) -> tuple[int | None, str]:
+def _is_much_of_the_catalogue(drive_id: int) -> bool:
+    """Whether a drive holds over a fifth of all rows: restricting the grouping to its
+    keys then costs more than grouping everything (a row-value IN over that many keys)."""
+    on_drive, total = DB.execute_sql(
+        "SELECT (SELECT COUNT(*) FROM file_entry WHERE drive_id = ?), "
+        "(SELECT COUNT(*) FROM file_entry)",
+        (drive_id,),
+    ).fetchone()
+    return on_drive * 5 > total
+
+
+def _manual_and_rule(old: Any, forced: str | None) -> tuple[int | None, str]:
+    """`old`: the stored group (a DuplicateGroup, or a row of refresh's named tuples)."""
     if old is None:
         return None, forced or DEFAULT_RULE
-    manual = old.primary_id if old.chosen_by == MANUAL else None
+    primary = old.primary_id if isinstance(old, DuplicateGroup) else old.primary
+    manual = primary if old.chosen_by == MANUAL else None
     own = old.chosen_by if old.chosen_by != MANUAL else DEFAULT_RULE
     try:
         _rule_key(own)

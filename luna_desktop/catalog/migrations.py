@@ -56,9 +56,15 @@ def _step_4(db: Database) -> None:
     )
 
 
+def _step_5(db: Database) -> None:
+    """An index of the present files' duplicate keys, so that finding the groups after
+    each scan reads the index alone, not a million rows."""
+    db.execute_sql(derived.DUPLICATE_KEY_INDEX)
+
+
 # Step N turns a version N-1 catalogue into version N. Version 1 is the first release,
 # created from the models; append new steps here, never edit old ones.
-STEPS: dict[int, Step] = {2: _step_2, 3: _step_3, 4: _step_4}
+STEPS: dict[int, Step] = {2: _step_2, 3: _step_3, 4: _step_4, 5: _step_5}
 FIRST_VERSION = 1
 
 
@@ -83,6 +89,7 @@ def migrate(db: Database, db_path: Path | None) -> Path | None:
         with db.atomic():
             db.create_tables([*ALL_MODELS, SchemaVersion])
             derived.create(db, fill=False)
+            db.execute_sql(derived.DUPLICATE_KEY_INDEX)
             SchemaVersion.create(version=target)
         return None
     if version > target:

@@ -18,7 +18,9 @@ are recomputed on export, not stored.
 
 A repeats file maps an oshash to the files that share it:
 ``{"<oshash>": [["<path>", "<filename>"], …]}``; each group becomes a DuplicateGroup whose
-primary is its largest member, unless a curator chose the primary (``chosen_by="manual"``).
+primary is its largest member (then drive name and path: the rule "largest" of
+catalog.duplicates, stored as such so refreshes agree), unless a curator chose the
+primary (``chosen_by="manual"``).
 
 Qt-free; uses the catalogue and media.sniff / media.dates only.
 """
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from luna_desktop.catalog.duplicates import refresh_groups
 from luna_desktop.catalog.locking import write_transaction
 from luna_desktop.catalog.models import DB, Drive, DuplicateGroup, FileEntry
 from luna_desktop.media.dates import iso_datetime
@@ -40,7 +43,9 @@ from luna_desktop.media.sniff import kind_for_mime
 
 EXTRACTOR = "listing"
 AUTO_LARGEST = "auto_largest"
-SELECTION_METHODS = (AUTO_LARGEST,)
+# A repeats file's selection method → the duplicate rule (catalog.duplicates.RULES) it
+# is stored as, so that later refreshes keep choosing the same way.
+SELECTION_METHODS = {AUTO_LARGEST: "largest"}
 
 # The contract's fields, in the order an export writes them; unknown fields follow, sorted.
 FIELD_ORDER = (
@@ -448,6 +453,9 @@ def import_listing(
             (drive.id,),
         ).fetchone()
         Drive.update(total_files=files, total_bytes=size).where(Drive.id == drive.id).execute()
+    # After the import's own transaction: the groups are derived, and a failure here
+    # loses no imported row (the next scan, import or `luna duplicates` redoes it).
+    refresh_groups(drive_id=drive.id)
     return result
 
 
@@ -612,6 +620,7 @@ def import_repeats(
         except OSError as exc:
             raise ListingError(f"cannot read {source}: {exc.strerror or exc}") from exc
     groups = parse_repeats(data)
+    rule = SELECTION_METHODS[selection_method]
     result = RepeatsResult()
     with write_transaction():
         drive = None
@@ -645,15 +654,13 @@ def import_repeats(
             primary = min(found, key=lambda r: (-r.size, r.drive.name, r.folder, r.filename, r.id))
             record = DuplicateGroup.get_or_none(DuplicateGroup.oshash == group.oshash)
             if record is None:
-                DuplicateGroup.create(
-                    oshash=group.oshash, primary=primary, chosen_by=selection_method
-                )
+                DuplicateGroup.create(oshash=group.oshash, primary=primary, chosen_by=rule)
                 result.created += 1
                 result.primary_set += 1
             elif record.chosen_by == "manual":
                 result.kept_manual += 1
-            elif record.primary_id != primary.id or record.chosen_by != selection_method:
-                DuplicateGroup.update(primary=primary, chosen_by=selection_method).where(
+            elif record.primary_id != primary.id or record.chosen_by != rule:
+                DuplicateGroup.update(primary=primary, chosen_by=rule).where(
                     DuplicateGroup.id == record.id
                 ).execute()
                 result.primary_set += 1

@@ -146,8 +146,12 @@ SCANNED_COLUMNS = (
 )
 # Every key of file_fields.
 _UPDATED = (*SCANNED_COLUMNS, "present", "missing_since")
+# A stored full-content hash (catalog.duplicates) holds only while the file is the one
+# that was hashed: a changed size, mtime or oshash forgets it. (SET reads old values.)
 _UPDATE_SQL = (
     f'UPDATE "{_TABLE}" SET '
+    + '"content_hash" = CASE WHEN "size" IS ? AND "mtime" IS ? AND "oshash" IS ? '
+    + 'THEN "content_hash" END, '
     + ", ".join(f'"{FileEntry._meta.fields[n].column_name}" = ?' for n in _UPDATED)
     + " WHERE id = ?"
 )
@@ -283,7 +287,13 @@ class CatalogWriter:
             )
             values = _INSERT.values(fields)
         else:
-            values = (*(convert(fields[n]) for n, convert in _UPDATE_VALUES), file_id)
+            values = (
+                fields["size"],
+                fields["mtime"],
+                fields["oshash"],
+                *(convert(fields[n]) for n, convert in _UPDATE_VALUES),
+                file_id,
+            )
         keywords = list(dict.fromkeys(k.strip() for k in record.info.keywords if k and k.strip()))
         return _Row(record, file_id, values, keywords)
 
