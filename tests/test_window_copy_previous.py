@@ -80,16 +80,17 @@ def test_ctrl_z_in_the_tree_takes_back_the_last_save(window, qtbot):
     assert w.save()
     assert FileEntry.get(FileEntry.filename == "a.jpg").status == int(Status.DISCARD)
     qtbot.keyClick(w.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Undid" in w.statusBar().currentMessage())  # written off-thread
+    assert "Undid status, title on 1 file" in w.statusBar().currentMessage()
     a = FileEntry.get(FileEntry.filename == "a.jpg")
     assert (a.status, a.title) == (int(Status.UNREVIEWED), "")
     assert w.form.value().title == "" and not w.form.is_dirty()  # the form shows it too
-    assert "Undid status, title on 1 files" in w.statusBar().currentMessage()
     qtbot.keyClick(w.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert w.statusBar().currentMessage() == "Nothing to undo"
+    qtbot.waitUntil(lambda: w.statusBar().currentMessage() == "Nothing to undo")
 
     # With edits in the form, Ctrl+Z asks for them to be saved or discarded first.
     qtbot.keyClicks(w.form.title, "typed")  # as a curator types
     assert w.form.is_dirty()
     qtbot.keyClick(w.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert "before undoing" in w.statusBar().currentMessage()
+    assert "edits in the form first" in w.statusBar().currentMessage()
     assert w.form.value().title == "typed"

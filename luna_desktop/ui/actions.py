@@ -32,6 +32,7 @@ class ActionId(Enum):
     SAVE_AND_NEXT = auto()
     DISCARD_EDITS = auto()
     COPY_PREVIOUS = auto()
+    EDIT_SELECTED = auto()
     UNDO_CHANGE = auto()
     NEXT_FILE = auto()
     PREVIOUS_FILE = auto()
@@ -59,6 +60,11 @@ class ActionId(Enum):
     NEXT_PAGE = auto()
     OPEN_EXTERNALLY = auto()
     ADD_DRIVE = auto()
+    IMPORT_LISTING = auto()
+    EXPORT_LISTING = auto()
+    DUPLICATES = auto()
+    COPIES_REPORT = auto()
+    PROJECT_GROUPS = auto()
     CANCEL_SCAN = auto()
     PREFERENCES = auto()
     SHORTCUTS = auto()
@@ -89,6 +95,12 @@ SPECS: dict[ActionId, ActionSpec] = {
         ("Ctrl+D",),
         Scope.WINDOW,
         "Status, project group, date, description and tags of the last file saved",
+    ),
+    ActionId.EDIT_SELECTED: ActionSpec(
+        "&Edit Selected Files…",
+        ("Ctrl+Shift+E",),
+        Scope.WINDOW,
+        "Set status, project group, date or tags on every selected file or folder at once",
     ),
     ActionId.UNDO_CHANGE: ActionSpec(
         "&Undo Last Change",
@@ -144,6 +156,24 @@ SPECS: dict[ActionId, ActionSpec] = {
         "&Add Drive…", ("Ctrl+O",), Scope.WINDOW, "Catalogue a drive or folder"
     ),
     ActionId.CANCEL_SCAN: ActionSpec("Cancel Scan", (), Scope.WINDOW, "Stop the running scan"),
+    ActionId.IMPORT_LISTING: ActionSpec(
+        "&Import Listing…", (), Scope.WINDOW, "Catalogue a drive from a JSON listing made elsewhere"
+    ),
+    ActionId.EXPORT_LISTING: ActionSpec(
+        "&Export Listing…", (), Scope.WINDOW, "Write a drive's catalogue as a JSON listing"
+    ),
+    ActionId.DUPLICATES: ActionSpec(
+        "&Duplicates…",
+        ("Ctrl+Shift+D",),
+        Scope.WINDOW,
+        "Copies of the same file across drives: choose the primary, decide the rest",
+    ),
+    ActionId.COPIES_REPORT: ActionSpec(
+        "Files on &One Drive Only…", (), Scope.WINDOW, "Files no other drive holds a copy of"
+    ),
+    ActionId.PROJECT_GROUPS: ActionSpec(
+        "&Project Groups…", (), Scope.WINDOW, "Add, rename and merge project groups"
+    ),
     ActionId.PREFERENCES: ActionSpec(
         "&Preferences…", ("Ctrl+,",), Scope.WINDOW, "Curator name, theme, ignore patterns"
     ),
@@ -170,6 +200,9 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
             ActionId.ADD_DRIVE,
             ActionId.CANCEL_SCAN,
             None,
+            ActionId.IMPORT_LISTING,
+            ActionId.EXPORT_LISTING,
+            None,
             ActionId.OPEN_EXTERNALLY,
             None,
             ActionId.PREFERENCES,
@@ -186,9 +219,12 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
             ActionId.SAVE_AND_NEXT,
             ActionId.DISCARD_EDITS,
             ActionId.COPY_PREVIOUS,
+            ActionId.EDIT_SELECTED,
             None,
             ActionId.FOCUS_TITLE,
             ActionId.FOCUS_NOTES,
+            None,
+            ActionId.PROJECT_GROUPS,
         ),
     ),
     ("&Status", tuple(ActionId[f"STATUS_{int(s)}"] for s in Status)),
@@ -219,6 +255,7 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
             ActionId.MUTE,
         ),
     ),
+    ("&Catalogue", (ActionId.DUPLICATES, ActionId.COPIES_REPORT)),
     ("&Help", (ActionId.SHORTCUTS,)),
 )
 

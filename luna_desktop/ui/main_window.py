@@ -14,7 +14,6 @@ import urllib.parse
 from functools import partial
 from pathlib import Path
 
-from peewee import DatabaseError, OperationalError
 from PySide6.QtCore import Qt, QThreadPool, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
@@ -25,7 +24,7 @@ from luna_desktop.catalog.models import Drive, FileEntry
 from luna_desktop.catalog.status import Status
 from luna_desktop.media.playback import AUDIO_TAGS
 
-from . import palette
+from . import palette, tool_windows
 from .actions import (
     SPECS,
     ActionId,
@@ -36,6 +35,7 @@ from .actions import (
     build_menus,
 )
 from .background import LatestOnly
+from .bulk_curation import BulkCuration
 from .curation_controller import CurationController
 from .curation_form import CurationForm
 from .draft_offer import offer_drafts
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.controller.relocated.connect(self._relocated)
         self.controller.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         self.panel = TreePanel(self.mounts, self.controller.confirm_leaving)
+        self.bulk = BulkCuration(self)
         # The panel's parts, under the names the flows, tests and benchmarks use.
         self.model, self.tree, self.search = self.panel.model, self.panel.tree, self.panel.search
         self.drive_combo, self.chips = self.panel.drive_combo, self.panel.chips
@@ -132,7 +133,8 @@ class MainWindow(QMainWindow):
             ActionId.SAVE_AND_NEXT: self.save_and_next,
             ActionId.DISCARD_EDITS: self.discard_edits,
             ActionId.COPY_PREVIOUS: self.controller.copy_previous,
-            ActionId.UNDO_CHANGE: self.undo_change,
+            ActionId.UNDO_CHANGE: self.bulk.undo,
+            ActionId.EDIT_SELECTED: self.bulk.edit_selected,
             ActionId.NEXT_FILE: lambda: self.panel.step_file(1),
             ActionId.PREVIOUS_FILE: lambda: self.panel.step_file(-1),
             ActionId.NEXT_UNREVIEWED: lambda: self.panel.next_unreviewed(self.current_file),
@@ -153,13 +155,18 @@ class MainWindow(QMainWindow):
             ActionId.NEXT_PAGE: partial(self.preview.turn_page, 1),
             ActionId.OPEN_EXTERNALLY: self.open_externally,
             ActionId.ADD_DRIVE: self.scan_flow.add_drive_dialog,
+            ActionId.IMPORT_LISTING: partial(tool_windows.import_listing, self),
+            ActionId.EXPORT_LISTING: partial(tool_windows.export_listing, self),
+            ActionId.DUPLICATES: partial(tool_windows.duplicates, self),
+            ActionId.COPIES_REPORT: partial(tool_windows.copies_report, self),
+            ActionId.PROJECT_GROUPS: partial(tool_windows.project_groups, self),
             ActionId.CANCEL_SCAN: self.cancel_scan,
             ActionId.PREFERENCES: self.show_preferences,
             ActionId.SHORTCUTS: self.show_shortcuts,
             ActionId.QUIT: self.close,
         }
         for status in Status:
-            handlers[ActionId[f"STATUS_{int(status)}"]] = partial(self.form.set_status, int(status))
+            handlers[ActionId[f"STATUS_{int(status)}"]] = partial(self.bulk.status_key, int(status))
         for action_id, handler in handlers.items():
             # Through a lambda: `triggered` passes `checked`, which no handler wants.
             a[action_id].triggered.connect(lambda _checked=False, h=handler: h())
@@ -329,31 +336,6 @@ class MainWindow(QMainWindow):
             return
         self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
         self.panel.step_file(1)
-
-    def undo_change(self) -> None:
-        """Ctrl+Z: take back the last save or bulk change, one step at a time."""
-        if self.form.is_dirty():
-            self.statusBar().showMessage(
-                "Save (Ctrl+S) or discard (Esc) the edits in the form before undoing", 6000
-            )
-            return
-        try:
-            undone = curation.undo_last(self.settings.curator_name)
-        except (DatabaseError, OperationalError) as exc:
-            self.statusBar().showMessage(f"Could not undo: {exc}", 8000)
-            return
-        if undone is None:
-            self.statusBar().showMessage("Nothing to undo", 4000)
-            return
-        current = self.current_file
-        self.panel.reload_keeping_place(current)
-        if current is not None:
-            self.controller.open(FileEntry.get_or_none(FileEntry.id == current.id))
-        names = ", ".join(curation.FIELD_LABELS.get(f, f).lower() for f in undone.fields)
-        text = f"Undid {names or 'nothing'} on {undone.files:,} files"
-        if undone.skipped:
-            text += f"; {undone.skipped:,} changed again since were left alone"
-        self.statusBar().showMessage(text, 8000)
 
     def discard_edits(self) -> None:
         self.controller.discard()

@@ -109,7 +109,9 @@ class TreePanel(QWidget):
         self.tree.setModel(self.model)
         self.tree.setUniformRowHeights(True)  # a folder of 5,000 files lays out at once
         self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionMode(QTreeView.SelectionMode.SingleSelection)
+        # Shift and Ctrl select several files or folders, for one decision on them all
+        # (ui.bulk_curation); the current row is still the file the form shows.
+        self.tree.setSelectionMode(QTreeView.SelectionMode.ExtendedSelection)
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
