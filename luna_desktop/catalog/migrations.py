@@ -56,10 +56,20 @@ def _step_4(db: Database) -> None:
     )
 
 
+# Indexes added after version 1, made the same way for a new catalogue and a migrated one.
+SCHEMA_5_INDEXES = (
+    # Finding the duplicate groups after each scan reads this index, not a million rows.
+    derived.DUPLICATE_KEY_INDEX,
+    # An event shows the files whose curator's date falls inside it.
+    'CREATE INDEX "file_entry_date" ON "file_entry" ("date")',
+    'CREATE UNIQUE INDEX "event_name" ON "event" ("name")',
+)
+
+
 def _step_5(db: Database) -> None:
-    """An index of the present files' duplicate keys, so that finding the groups after
-    each scan reads the index alone, not a million rows."""
-    db.execute_sql(derived.DUPLICATE_KEY_INDEX)
+    """Indexes for duplicate groups and events."""
+    for sql in SCHEMA_5_INDEXES:
+        db.execute_sql(sql)
 
 
 # Step N turns a version N-1 catalogue into version N. Version 1 is the first release,
@@ -89,7 +99,8 @@ def migrate(db: Database, db_path: Path | None) -> Path | None:
         with db.atomic():
             db.create_tables([*ALL_MODELS, SchemaVersion])
             derived.create(db, fill=False)
-            db.execute_sql(derived.DUPLICATE_KEY_INDEX)
+            for sql in SCHEMA_5_INDEXES:
+                db.execute_sql(sql)
             SchemaVersion.create(version=target)
         return None
     if version > target:
