@@ -381,3 +381,13 @@ def test_no_import_while_a_scan_runs(window, qtbot, monkeypatch, tmp_path):
     w.actions_by_id[ActionId.IMPORT_LISTING].trigger()
     assert seen and "Wait for the running scan" in seen[0]
     assert asked == [] and flow_for(w).dialog is None and not flow_for(w).busy
+
+
+def test_the_listing_folder_is_remembered_across_sessions(window, qtbot, monkeypatch, tmp_path):
+    w = window
+    listing = write_listing(tmp_path, "Eta.json", [NOTE])
+    choose_file(monkeypatch, listing)
+    w.actions_by_id[ActionId.IMPORT_LISTING].trigger()
+    accept_and_wait(qtbot, w, import_dialog(w).name_edit)
+    close_message(qtbot, w)
+    assert Settings().listing_folder == str(tmp_path)  # in the settings file, not the flow

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from .derived import STATUS_COLUMNS
-from .models import DB, Drive, FileEntry, FileTag, Tag
+from .models import DB, Drive, DuplicateGroup, FileEntry, FileTag, Tag
 from .search import SearchHits
 from .status import Status
 
@@ -104,6 +104,17 @@ class FileRow:
     present: bool
     kind: str
     has_error: bool
+    # A non-primary member of a duplicate group: where its primary is ("DRIVE:path"),
+    # and whether their full-content hashes are known to be equal (oshash only proposes).
+    copy_of: str | None = None
+    copy_confirmed: bool = False
+
+
+# The primary of the file's duplicate group, if any: the group by its unique oshash
+# index, the primary and its drive by primary key. The folder's own rows still come
+# from the (drive, folder, filename) index, so the joins cost a seek per row.
+_Primary = FileEntry.alias("primary_file")
+_PrimaryDrive = Drive.alias("primary_drive")
 
 
 def files_in_folder(
@@ -126,15 +137,56 @@ def files_in_folder(
             FileEntry.present,
             FileEntry.kind,
             FileEntry.error.is_null(False),
+            FileEntry.size,
+            FileEntry.content_hash,
+            DuplicateGroup.primary,
+            _Primary.size,
+            _Primary.content_hash,
+            _Primary.present,
+            _Primary.folder,
+            _Primary.filename,
+            _PrimaryDrive.name,
         )
+        .join(DuplicateGroup, JOIN.LEFT_OUTER, on=(DuplicateGroup.oshash == FileEntry.oshash))
+        .join(_Primary, JOIN.LEFT_OUTER, on=(_Primary.id == DuplicateGroup.primary))
+        .join(_PrimaryDrive, JOIN.LEFT_OUTER, on=(_PrimaryDrive.id == _Primary.drive))
         .where(where)
         .order_by(FileEntry.filename)
-        .tuples()
     )
-    return [
-        FileRow(i, name, status, bool(present), kind, bool(err))
-        for i, name, status, present, kind, err in query
-    ]
+    rows = []
+    # The cursor's plain values, not peewee's per-column conversions: for a folder of
+    # 5,000 files those cost more than the query itself.
+    for i, name, status, present, kind, err, size, digest, primary, *other in DB.execute_sql(
+        *query.sql()
+    ):
+        row = FileRow(i, name, status, bool(present), kind, bool(err))
+        if primary is not None and primary != i and present:
+            _mark_copy(row, size, digest, *other)
+        rows.append(row)
+    return rows
+
+
+def _mark_copy(
+    row: FileRow,
+    size: int,
+    digest: str | None,
+    p_size: int,
+    p_digest: str | None,
+    p_present: bool,
+    p_folder: str,
+    p_name: str,
+    p_drive: str,
+) -> None:
+    """Mark `row` as a copy of its group's primary, unless it cannot be one: another
+    size (an oshash shared across sizes), a primary gone missing since the groups were
+    refreshed, or a content hash that differs from the primary's (split off)."""
+    if size != p_size or not p_present:
+        return
+    if digest and p_digest and digest != p_digest:
+        return
+    path = f"{p_folder}/{p_name}" if p_folder else p_name
+    row.copy_of = f"{p_drive}:{path}"
+    row.copy_confirmed = bool(digest and digest == p_digest)
 
 
 # Seeks the (drive, present, status, folder, filename) index from a position: the cost

@@ -99,7 +99,7 @@ class ListingFlow(QObject):
             if not path:
                 return
         source = Path(path)
-        self.last_folder = str(source.parent)
+        self.last_folder = self.window.settings.listing_folder = str(source.parent)
         try:
             suggested = drive_name_from_file(source)
         except ListingError:
@@ -196,7 +196,7 @@ class ListingFlow(QObject):
         path = Path(target)
         if not path.suffix:
             path = path.with_name(path.name + ".json")
-        self.last_folder = str(path.parent)
+        self.last_folder = self.window.settings.listing_folder = str(path.parent)
         self._kind, self._source, self._drive = "export", path, drive_name
         self._start(
             ListingJob(partial(run_export, drive_id, path)),
@@ -298,7 +298,7 @@ class ListingFlow(QObject):
         return self.busy
 
     def _folder(self) -> str:
-        return self.last_folder or str(Path.home())
+        return self.last_folder or self.window.settings.listing_folder or str(Path.home())
 
     def _show_message(
         self,

@@ -165,6 +165,15 @@ class Settings:
 
     # -- storage --------------------------------------------------------------------------
 
+    @property
+    def listing_folder(self) -> str | None:
+        """Where the last drive listing was imported from or exported to."""
+        return self._str("session/listing_folder")
+
+    @listing_folder.setter
+    def listing_folder(self, value: str | None) -> None:
+        self._set("session/listing_folder", value or None)
+
     def _set(self, key: str, value: object) -> None:
         """None (or an empty QByteArray) removes the key, so the default applies again."""
         if value is None or (isinstance(value, QByteArray) and value.isEmpty()):

@@ -7,12 +7,14 @@ except the drive root's own files, which are shown at once (a camera card or a f
 export has nothing else). Filtering happens in the catalogue queries rather than in a
 proxy model: a proxy would need every row loaded to know which folders still have
 matches. A search's hits are found beforehand, off the GUI thread, and handed in.
+A file that is a copy of another (a non-primary member of a duplicate group) says so
+in the status column, with the primary's place in its tooltip.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
-from PySide6.QtGui import QFont, QIcon
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
 from luna_desktop.catalog import queries
@@ -256,12 +258,20 @@ class DriveTreeModel(QAbstractItemModel):
                 return row.filename
             if not row.present:
                 return "missing"
-            # Blank while unreviewed: the column reads as a list of decisions made.
-            return "" if status is Status.UNREVIEWED else status.label
-        if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            return palette.status_icon(int(status), self.dark)
+            if status is Status.UNREVIEWED:
+                # Blank while unreviewed: the column reads as a list of decisions made.
+                # A copy says so, in muted words: one less file to decide on its own.
+                return "copy" if row.copy_of else ""
+            return status.label
+        if role == Qt.ItemDataRole.DecorationRole:
+            if column == 0:
+                return palette.status_icon(int(status), self.dark)
+            return _copy_icon(self.dark) if row.copy_of else None
         if role == Qt.ItemDataRole.ForegroundRole and not row.present:
             return palette.missing_color(self.dark)
+        copy_word = column == 1 and row.copy_of and status is Status.UNREVIEWED
+        if role == Qt.ItemDataRole.ForegroundRole and copy_word:
+            return QApplication.palette().color(QPalette.ColorRole.PlaceholderText)
         if role == Qt.ItemDataRole.FontRole and not row.present:
             font = QFont()
             font.setStrikeOut(True)
@@ -274,6 +284,13 @@ class DriveTreeModel(QAbstractItemModel):
                 notes.append("Missing from the drive")
             if row.has_error:
                 notes.append("Read with problems: see the details")
+            if row.copy_of:
+                notes.append(f"A copy: the primary is on {row.copy_of}")
+                notes.append(
+                    "Same content, checked byte for byte"
+                    if row.copy_confirmed
+                    else "Same size and oshash; the content is not compared yet"
+                )
             return "\n".join(notes)
         if role == FILE_ID_ROLE:
             return row.id
@@ -360,6 +377,7 @@ class DriveTreeModel(QAbstractItemModel):
 
 
 _FOLDER_ICON: QIcon | None = None
+_COPY_ICONS: dict[bool, QIcon] = {}
 
 
 def _folder_icon() -> QIcon:
@@ -367,3 +385,31 @@ def _folder_icon() -> QIcon:
     if _FOLDER_ICON is None:
         _FOLDER_ICON = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
     return _FOLDER_ICON
+
+
+def _copy_icon(dark: bool) -> QIcon:
+    """Two overlapping sheets, in the muted text colour: a non-primary copy."""
+    icon = _COPY_ICONS.get(dark)
+    if icon is None:
+        icon = QIcon()
+        for ratio in (1, 2, 3):
+            icon.addPixmap(_copy_pixmap(dark, 12, ratio))
+        _COPY_ICONS[dark] = icon
+    return icon
+
+
+def _copy_pixmap(dark: bool, size: int, ratio: int) -> QPixmap:
+    pixmap = QPixmap(size * ratio, size * ratio)
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    ink = QColor("#a3a8ae" if dark else "#6b7077")
+    painter.setPen(QPen(ink, 1.2))
+    back = QRectF(0.8, 0.8, size * 0.62, size * 0.62)
+    front = back.translated(size * 0.3, size * 0.3)
+    painter.drawRoundedRect(back, 1.5, 1.5)
+    painter.setBrush(ink)
+    painter.drawRoundedRect(front, 1.5, 1.5)
+    painter.end()
+    return pixmap

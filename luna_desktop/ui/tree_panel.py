@@ -118,7 +118,8 @@ class TreePanel(QWidget):
         # Not ResizeToContents: that measures every row of an expanded 5,000-file folder
         # on each change, which made a save take 150 ms.
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, self.fontMetrics().horizontalAdvance("Needs attention") + 24)
+        # Room for the longest status and the small mark of a duplicate copy (tree_model).
+        header.resizeSection(1, self.fontMetrics().horizontalAdvance("Needs attention") + 42)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
 
         self.empty_note = QLabel()
