@@ -278,11 +278,14 @@ class BulkResult:
     changed: int  # of them, files where a field actually changed
 
 
-def set_fields(file_ids: Iterable[int], values: dict[str, object], curator: str) -> BulkResult:
+def set_fields(
+    file_ids: Iterable[int], values: dict[str, object], curator: str, *, review: bool = True
+) -> BulkResult:
     """Set `values` (field → value; `tags` replaces the curator's tags) on every file,
     with a save's rules: the edit log records each field that changes, from what to
-    what; reviewed-at/by are stamped and the version bumped on every file (a decision
-    confirms a file even where nothing changes). One transaction: all files, or none.
+    what; reviewed-at/by are stamped (unless `review` is False: a catalogue chore such
+    as merging project groups is no review) and the version bumped on every file (a
+    decision confirms a file even where nothing changes). One transaction: all or none.
 
     A few statements for the whole selection, not a save per file: a folder of a
     thousand files changes in well under a second. Raises ValueError for an unknown
@@ -320,7 +323,9 @@ def set_fields(file_ids: Iterable[int], values: dict[str, object], curator: str)
         if "project_group" in values:
             group = str(values["project_group"]).strip()
             columns["project_group"] = _group_id(group) if group else None
-        columns.update(reviewed_at=now, reviewed_by=curator, version=FileEntry.version + 1)
+        columns["version"] = FileEntry.version + 1
+        if review:  # a decision on the files; not so a catalogue chore (merging groups)
+            columns.update(reviewed_at=now, reviewed_by=curator)
         for chunk in _chunks(ids):
             FileEntry.update(**columns).where(FileEntry.id.in_(chunk)).execute()
         if retagged:

@@ -16,9 +16,35 @@ from luna_desktop import __version__
 from luna_desktop.catalog.errors import CatalogError
 from luna_desktop.scan.progress import ScanError
 
-from . import backup, drives, duplicates, listing, ls, scan, set_fields, show, undo
+from . import (
+    albums,
+    backup,
+    drives,
+    duplicates,
+    events,
+    groups,
+    listing,
+    ls,
+    scan,
+    set_fields,
+    show,
+    undo,
+)
 
-COMMANDS = (scan, drives, ls, show, set_fields, undo, listing, duplicates, backup)
+COMMANDS = (
+    scan,
+    drives,
+    ls,
+    show,
+    set_fields,
+    undo,
+    groups,
+    albums,
+    events,
+    listing,
+    duplicates,
+    backup,
+)
 
 
 class UserError(Exception):

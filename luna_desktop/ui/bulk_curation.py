@@ -57,6 +57,10 @@ class BulkCuration(QObject):
     def busy(self) -> bool:
         return self._writes.busy
 
+    def wait(self) -> None:
+        """Until a change being written has been written (closing the window)."""
+        self._writes.wait()
+
     def selection(self) -> Selection | None:
         panel = self.window.panel
         drive_id = panel.drive_id()
@@ -147,6 +151,7 @@ class BulkCuration(QObject):
             self._say("Nothing to undo", 4000)
             return
         self._refresh()
+        self.window.load_completions()  # an undone merge brings its project group back
         names = ", ".join(curation.FIELD_LABELS.get(f, f).lower() for f in undone.fields)
         text = f"Undid {names or 'nothing'} on {_files(undone.files)}"
         if undone.skipped:

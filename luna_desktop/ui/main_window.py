@@ -38,6 +38,7 @@ from .background import LatestOnly
 from .bulk_curation import BulkCuration
 from .curation_controller import CurationController
 from .curation_form import CurationForm
+from .discard_check import DiscardCheck
 from .draft_offer import offer_drafts
 from .drive_scans import DriveScans
 from .mount_watch import MountWatch
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.controller.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         self.panel = TreePanel(self.mounts, self.controller.confirm_leaving)
         self.bulk = BulkCuration(self)
+        self.discard_check = DiscardCheck(self)
         # The panel's parts, under the names the flows, tests and benchmarks use.
         self.model, self.tree, self.search = self.panel.model, self.panel.tree, self.panel.search
         self.drive_combo, self.chips = self.panel.drive_combo, self.panel.chips
@@ -343,6 +345,7 @@ class MainWindow(QMainWindow):
 
     def _saved(self, file_id: int, status: int) -> None:
         self.model.update_status(file_id, status)
+        self.discard_check.saved(file_id, status)
 
     def _relocated(self, file_id: int) -> None:
         """The edits went to the row a scan keeps for this file: show that row."""
@@ -463,6 +466,9 @@ class MainWindow(QMainWindow):
         if self.remember_layout:
             self.save_layout()
         self._lists.cancel()
+        self.discard_check.stop()  # a hash can wait; a bulk change being written cannot
+        self.bulk.wait()
+        self.discard_check.confirmer.wait(5_000)
         self.mounts.shutdown()
         self.pool.waitForDone(5_000)
         self.preview.close()
