@@ -29,7 +29,7 @@ from luna_desktop.interop.listing import ImportResult, ListingError, drive_name_
 
 from .listing_forms import ExportDialog, ImportDialog, ListingProgress
 from .listing_jobs import Exported, ListingJob, Progress, run_export, run_import
-from .tree_panel import NAME_ROLE
+from .source_selector import NAME_ROLE
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -330,7 +330,8 @@ def export_file_name(drive_name: str, day: date | None = None) -> str:
 
 def _drive_names(window: MainWindow) -> list[str]:
     combo = window.drive_combo
-    return [combo.itemData(i, NAME_ROLE) for i in range(combo.count())]
+    names = (combo.itemData(i, NAME_ROLE) for i in range(combo.count()))
+    return [name for name in names if name]  # albums and events have none
 
 
 def _files(count: int) -> str:

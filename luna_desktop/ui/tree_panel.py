@@ -13,7 +13,6 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,7 +30,8 @@ from luna_desktop.catalog.queries import FileFilter
 from luna_desktop.catalog.search import SEARCH_LIMIT, SearchHits, search
 
 from .background import LatestOnly
-from .mount_watch import Mount, MountWatch
+from .mount_watch import MountWatch
+from .source_selector import Source, SourceSelector
 from .tree_model import DriveTreeModel
 
 CHIP_LABELS = (
@@ -43,7 +43,6 @@ CHIP_LABELS = (
 )
 # Long enough to take a burst of keystrokes as one search, short enough to feel instant.
 SEARCH_SETTLE_MS = 40
-NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 OPEN_HITS_UP_TO = 20  # folders a search opens by itself
 
 
@@ -67,13 +66,10 @@ class TreePanel(QWidget):
         self._search_timer.setInterval(SEARCH_SETTLE_MS)
         self._search_timer.timeout.connect(self.apply_filter)
         self._build()
-        mounts.changed.connect(self._label_drives)
+        mounts.changed.connect(self.drive_combo.label_drives)
 
     def _build(self) -> None:
-        self.drive_combo = QComboBox()
-        self.drive_combo.setObjectName("drive_selector")
-        self.drive_combo.setMinimumContentsLength(18)
-        self.drive_combo.setToolTip("The drive shown in the tree")
+        self.drive_combo = SourceSelector(self.mounts)
         self.drive_combo.currentIndexChanged.connect(self._drive_chosen)
 
         self.chips = QButtonGroup(self)
@@ -152,41 +148,15 @@ class TreePanel(QWidget):
 
     def refresh_drive_list(self, select: str | None = None) -> None:
         """Rebuild the selector's items (new drives, mounted or not) without touching the tree."""
-        current = select or self.drive_name()
-        drives = queries.drives()
-        self.drive_combo.blockSignals(True)
-        self.drive_combo.clear()
-        for drive in drives:
-            self.drive_combo.addItem(drive.name, drive.id)
-            last = self.drive_combo.count() - 1
-            self.drive_combo.setItemData(last, drive.name, NAME_ROLE)
-            self.drive_combo.setItemData(last, drive.mount_path, NAME_ROLE + 1)
-        index = 0
-        if current:
-            found = self.drive_combo.findData(current, NAME_ROLE)
-            index = max(found, 0)
-        self.drive_combo.setCurrentIndex(index if self.drive_combo.count() else -1)
-        self.drive_combo.blockSignals(False)
-        self._label_drives()
+        chosen = Source("drive", select) if select else None
+        drives = self.drive_combo.refresh(chosen)
         self.mounts.watch([d.mount_path for d in drives if d.mount_path])
 
-    def _label_drives(self) -> None:
-        """Say which drives are plugged in, from what the mount watch last learned."""
-        for i in range(self.drive_combo.count()):
-            name = self.drive_combo.itemData(i, NAME_ROLE)
-            state = self.mounts.state(self.drive_combo.itemData(i, NAME_ROLE + 1))
-            suffix = {
-                Mount.ABSENT: "  (not mounted)",
-                Mount.NOT_RESPONDING: "  (not responding)",
-            }.get(state, "")
-            self.drive_combo.setItemText(i, f"{name}{suffix}")
-
     def drive_id(self) -> int | None:
-        data = self.drive_combo.currentData()
-        return int(data) if data is not None else None
+        return self.drive_combo.drive_id()
 
     def drive_name(self) -> str | None:
-        return self.drive_combo.currentData(NAME_ROLE)
+        return self.drive_combo.drive_name()
 
     def _drive_chosen(self, _index: int) -> None:
         if not self.may_leave():
@@ -324,7 +294,7 @@ class TreePanel(QWidget):
             if had_focus:
                 self.tree.setFocus()
             return
-        if self.drive_combo.count() == 0:
+        if not self.drive_combo.has_drives():
             text = (
                 "<p><b>No drives yet</b></p><p>Drop a drive's folder on this window, or "
                 "choose File → Add Drive… (Ctrl+O). Luna catalogues it without moving "
