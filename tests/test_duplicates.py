@@ -125,6 +125,10 @@ def test_crafted_oshash_collision_is_split(catalog, tmp_path):
     run_scan(b, "B")
     assert _paths(_group(oshash).split) == {"B:deep/er/impostor.bin"}
     # The copies report does not count the impostor as a copy of the others.
+    assert duplicates.other_drives_with_copy(FileEntry.get_by_id(impostor.id)) == []
+    assert duplicates.other_drives_with_copy(FileEntry.get(FileEntry.filename == "one.bin")) == [
+        "B"
+    ]
     assert impostor.id in duplicates.files_on_one_drive()
     assert duplicates.copies_by_file()[impostor.id] == 1
 
@@ -326,8 +330,11 @@ def test_each_scan_keeps_the_groups_of_its_drive_up_to_date(catalog, tmp_path):
     run_scan(b, "B")  # a copy appears: the group is made
     (group,) = DuplicateGroup.select()
     assert _paths(_group(group.oshash).kept) == {"A:x.bin", "B:kept/x copy.bin"}
+    original = FileEntry.get(FileEntry.filename == "x.bin")
+    assert duplicates.other_drives_with_copy(original) == ["B"]  # what the preview says
     run_scan(c, "C")  # a group within one drive, and A and B's group untouched
     assert DuplicateGroup.select().count() == 2
+    assert duplicates.other_drives_with_copy(FileEntry.get(FileEntry.filename == "other.bin")) == []
 
     copy.unlink()
     run_scan(b, "B")  # the copy went: so did its group

@@ -75,3 +75,12 @@ def test_an_error_is_a_problem_and_notes_are_not():
     assert (values["problem"], values["notes"]) == ("", "12 bytes after the end of the video")
     values = fact_values({"notes": " trailer \n\n second \n"})
     assert values["notes"] == "trailer\nsecond"  # one per line, blank lines dropped
+
+
+def test_the_path_says_where_else_the_file_is():
+    assert fact_values({"display_path": "a/b.jpg"})["path"] == "a/b.jpg"  # not known
+    assert fact_values({"display_path": "b.jpg", "copies": []})["path"] == (
+        "b.jpg  ·  on this drive only"
+    )
+    many = fact_values({"display_path": "b.jpg", "copies": ["A", "B", "C", "D", "E"]})
+    assert many["path"] == "b.jpg  ·  also on A, B, C and 2 more"

@@ -430,6 +430,21 @@ def _hash_unchanged(path: bytes, m: Member, hasher: Callable[[BinaryIO], str]) -
 
 # -- how many drives hold a copy ---------------------------------------------------
 
+
+def other_drives_with_copy(entry: FileEntry) -> list[str] | None:
+    """The other drives holding a present copy of this file (same size and oshash, less
+    copies whose content hash is known to differ), by name; None when nothing can be
+    said (no oshash yet, or an empty file). Two index seeks: for the file on show."""
+    if not entry.oshash or not entry.size:
+        return None
+    rows = DB.execute_sql(
+        "SELECT DISTINCT d.name FROM file_entry f JOIN drive d ON d.id = f.drive_id "
+        "WHERE f.size = ? AND f.oshash = ? AND f.present = 1 AND f.drive_id != ? "
+        "AND (f.content_hash IS NULL OR ? IS NULL OR f.content_hash = ?) ORDER BY d.name",
+        (entry.size, entry.oshash, entry.drive_id, entry.content_hash, entry.content_hash),
+    )
+    return [name for (name,) in rows]
+
 # Per (size, oshash): on how many drives a present copy is. Files not yet hashed
 # (oshash NULL) and empty files are left out: nothing says where else they are.
 _DRIVES_PER_KEY = """

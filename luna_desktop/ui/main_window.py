@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, QThreadPool, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
 
-from luna_desktop.catalog import curation, queries
+from luna_desktop.catalog import curation, duplicates, queries
 from luna_desktop.catalog.drafts import DraftJournal
 from luna_desktop.catalog.models import Drive, FileEntry
 from luna_desktop.catalog.status import Status
@@ -308,6 +308,7 @@ class MainWindow(QMainWindow):
             "notes": entry.scan_notes,
             "missing": not entry.present,
             "drive": entry.drive.name,
+            "copies": duplicates.other_drives_with_copy(entry),
         }
 
     def load_completions(self) -> None:
