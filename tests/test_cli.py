@@ -397,3 +397,33 @@ def test_scan_without_libvlc_notes_what_it_could_not_read(cat, tmp_path, capsys)
     assert rows["take.wav"]["notes"][0].startswith("tags")
     assert rows["song.mp3"]["notes"][0].startswith("tags")
     assert rows["scan.pdf"]["pages"] == 3 and rows["scan.pdf"]["notes"] == []
+
+
+def test_a_closed_pipe_ends_ls_quietly(tmp_path):
+    """`luna ls … | head`: the reader goes away, luna stops without a traceback."""
+    from luna_desktop.catalog.database import close_catalog, open_catalog
+    from luna_desktop.catalog.models import DB, Drive
+
+    path = tmp_path / "many.sqlite3"
+    open_catalog(path)
+    drive = Drive.create(name="Many")
+    DB.obj.connection().executemany(
+        "INSERT INTO file_entry (uuid, drive_id, folder, filename, size, kind, present, "
+        "status, title, description, notes, version) "
+        "VALUES (?, ?, 'f', ?, 1, 'image', 1, 1, '', '', '', 1)",
+        [
+            (f"00000000-0000-0000-0000-{i:012d}", drive.id, f"{i:05d}.jpg") for i in range(5000)
+        ],  # more than a pipe holds
+    )
+    DB.obj.connection().commit()
+    close_catalog()
+    luna = subprocess.Popen(
+        [sys.executable, "-m", "luna_desktop.cli.main", "--catalog", str(path), "ls", "Many"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert luna.stdout.readline()  # one line, then the reader is gone
+    luna.stdout.close()
+    _, err = luna.communicate(timeout=60)
+    assert luna.returncode == 0, err.decode()
+    assert b"Traceback" not in err and b"BrokenPipe" not in err

@@ -169,21 +169,21 @@ def test_cli_import_prints_a_summary_and_skips_without_update(cat, tmp_path, cap
 MALFORMED = [
     ("truncated", '[{"path": "a", "filename": "b.jpg"', "not valid JSON"),
     ("not an array", {"path": "a", "filename": "b.jpg"}, "must be a JSON array"),
-    ("entry not an object", [_entry("", "ok.jpg"), ["a", "b"]], "entry 1: is an array"),
-    ("path not a string", [_entry("", "ok.jpg"), _entry(3, "x.jpg")], "entry 1 (x.jpg)"),
-    ("absolute path", [_entry("", "ok.jpg"), _entry("/etc", "passwd")], "entry 1 (/etc/passwd)"),
+    ("entry not an object", [_entry("", "ok.jpg"), ["a", "b"]], "entry 2: is an array"),
+    ("path not a string", [_entry("", "ok.jpg"), _entry(3, "x.jpg")], "entry 2 (x.jpg)"),
+    ("absolute path", [_entry("", "ok.jpg"), _entry("/etc", "passwd")], "entry 2 (/etc/passwd)"),
     ("windows path", [_entry("C:\\Users", "x.jpg")], "is absolute"),
     ("climbs out", [_entry("", "ok.jpg"), _entry("a/../../b", "x.jpg")], "climbs out"),
     ("negative size", [_entry("a", "ok.jpg"), _entry("a", "x.jpg", size_exif=-1)], "negative"),
     ("size as text", [_entry("a", "x.jpg", size_exif="12")], "whole number"),
     ("non-hex oshash", [_entry("a", "x.jpg", oshash="050858a68cab09zz")], "hexadecimal"),
     ("short oshash", [_entry("a", "x.jpg", oshash="0508")], "16 hexadecimal"),
-    ("missing filename", [_entry("", "ok.jpg"), {"path": "a"}], "entry 1 (a): filename is missing"),
+    ("missing filename", [_entry("", "ok.jpg"), {"path": "a"}], "entry 2 (a): filename is missing"),
     ("missing path", [{"filename": "x.jpg"}], "path is missing"),
     ("filename with a slash", [_entry("a", "b/c.jpg")], "contains '/'"),
     ("bad resolution", [_entry("a", "x.jpg", resolution="big")], "resolution"),
     ("duration as text", [_entry("a", "x.jpg", duration="13s")], "duration"),
-    ("same file twice", [_entry("a", "x.jpg"), _entry("a/", "x.jpg")], "same file as entry 0"),
+    ("same file twice", [_entry("a", "x.jpg"), _entry("a/", "x.jpg")], "same file as entry 1"),
 ]
 
 
@@ -214,7 +214,7 @@ def test_cli_refuses_a_malformed_listing_in_one_line(cat, tmp_path, capsys):
     bad = _write(tmp_path, "Disk.json", [_entry("", "new.jpg"), _entry("x", "y", size_exif=-5)])
     assert luna(cat, "import-json", bad) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("luna: entry 1 (x/y): size_exif is negative")
+    assert err.count("\n") == 1 and err.startswith("luna: entry 2 (x/y): size_exif is negative")
     open_catalog(cat, create=False)
     assert [r.filename for r in FileEntry.select()] == ["keep.jpg"]
 

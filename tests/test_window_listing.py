@@ -153,7 +153,7 @@ def test_a_malformed_listing_is_refused_naming_the_entry(window, qtbot, monkeypa
     accept_and_wait(qtbot, w, import_dialog(w).name_edit)
 
     text, informative = close_message(qtbot, w)
-    assert text.startswith("Entry 1 (PHS-Photos/2021/P1000123.JPG): size_exif must be")
+    assert text.startswith("Entry 2 (PHS-Photos/2021/P1000123.JPG): size_exif must be")
     assert "Nothing was imported" in informative
     assert Drive.select().count() == 0 and FileEntry.select().count() == 0
     assert w.drive_combo.count() == 0

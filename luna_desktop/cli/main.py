@@ -9,6 +9,8 @@ catalogue (peewee), the scanner and the media readers when it runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -76,6 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CatalogError, ScanError, UserError) as exc:
         print(f"luna: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `luna ls … | head` closed the pipe: not an error worth a traceback. (Before
+        # `except Exception`, which would take it for something else.)
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - flushed at exit, not here
+        return 0
     except Exception as exc:
         if not _is_database_error(exc):
             raise
@@ -88,10 +96,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("luna: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # `luna ls … | head` closed the pipe: not an error worth a traceback.
-        sys.stderr.close()
-        return 0
 
 
 def _is_database_error(exc: BaseException) -> bool:

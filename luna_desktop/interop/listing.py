@@ -209,6 +209,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _entry_name(index: int, raw: Any) -> str:
+    """Entries are counted from 1, as a person reading the file counts them."""
+    index += 1
     if isinstance(raw, dict):
         path, name = raw.get("path"), raw.get("filename")
         shown = "/".join(str(p) for p in (path, name) if isinstance(p, str) and p)
@@ -326,7 +328,8 @@ def parse_listing(data: bytes | str) -> list[ListingEntry]:
         key = (entry.folder, entry.filename)
         if key in seen:
             raise ListingError(
-                f"entry {index} ({entry.display_path}): the same file as entry {seen[key]}; "
+                f"entry {index + 1} ({entry.display_path}): the same file as entry "
+                f"{seen[key] + 1}; "
                 "nothing was imported"
             )
         seen[key] = index
