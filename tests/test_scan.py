@@ -336,3 +336,18 @@ def test_files_ignored_later_are_not_marked_missing(catalog, drive):
     result = run_scan(drive, ignore=["*.txt", "day 2"])
     assert result.counts.missing == 0
     assert FileEntry.select().where(FileEntry.present == False).count() == 0  # noqa: E712
+
+
+def test_a_scan_leaves_the_planner_statistics_of_the_catalogue_it_filled(catalog, drive):
+    from luna_desktop.catalog.models import DB
+
+    def rows_of(table: str) -> int | None:
+        if not DB.table_exists("sqlite_stat1"):
+            return None
+        stat = DB.execute_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = ? AND idx IS NOT NULL "
+                              "LIMIT 1", (table,)).fetchone()  # fmt: skip
+        return int(stat[0].split()[0]) if stat else None
+
+    assert rows_of("file_entry") is None  # a new catalogue has none
+    run_scan(drive)
+    assert rows_of("file_entry") == 4  # the search and the filters plan by these

@@ -130,7 +130,9 @@ def _search(drive_id: int, text: str, chip: str, limit: int, hits: SearchHits) -
         prefix = stripped.lower()
         add(
             DB.execute_sql(
-                f"SELECT f.id, f.folder FROM file_entry f WHERE f.oshash >= ? AND f.oshash < ? "
+                # INDEXED BY: sampled statistics make the drive's rows look cheaper.
+                "SELECT f.id, f.folder FROM file_entry f INDEXED BY file_entry_oshash "
+                f"WHERE f.oshash >= ? AND f.oshash < ? "
                 f"AND f.drive_id = ? AND {chip_sql} LIMIT ?",
                 (prefix, prefix + "g", drive_id, limit + 1),
             )
@@ -142,7 +144,10 @@ def _search(drive_id: int, text: str, chip: str, limit: int, hits: SearchHits) -
     params: list[object] = [match] if match else []
     add(
         DB.execute_sql(
-            f"SELECT f.id, f.folder FROM file_search s JOIN file_entry f ON f.id = s.rowid "
+            # CROSS JOIN: from the full-text match to the rows, never the other way (SQLite
+            # without statistics would run the match once per file row: 30 s on a million).
+            f"SELECT f.id, f.folder FROM file_search s {'CROSS ' if match else ''}JOIN "
+            "file_entry f ON f.id = s.rowid "
             f"WHERE {where}f.drive_id = ? AND {chip_sql}{checks} LIMIT ?",
             (*params, drive_id, *short, limit + 1),
         )
@@ -156,7 +161,8 @@ def _matching_folders(drive_id: int, words: list[str]) -> set[str]:
     where = "fs.folder_search MATCH ? AND " if match else ""
     params: list[object] = [match] if match else []
     rows = DB.execute_sql(
-        f"SELECT st.folder FROM folder_search fs JOIN folder_stats st ON st.id = fs.rowid "
+        f"SELECT st.folder FROM folder_search fs {'CROSS ' if match else ''}JOIN folder_stats st "
+        "ON st.id = fs.rowid "
         f"WHERE {where}st.drive_id = ?{checks} "
         "AND st.s1 + st.s2 + st.s3 + st.s4 + st.s5 + st.s6 + st.missing > 0",
         (*params, drive_id, *short),

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from luna_desktop.catalog.database import refresh_statistics
 from luna_desktop.catalog.duplicates import refresh_groups
 from luna_desktop.catalog.locking import write_transaction
 from luna_desktop.catalog.models import DB, Drive, DuplicateGroup, FileEntry
@@ -459,6 +460,7 @@ def import_listing(
     # After the import's own transaction: the groups are derived, and a failure here
     # loses no imported row (the next scan, import or `luna duplicates` redoes it).
     refresh_groups(drive_id=drive.id)
+    refresh_statistics()
     return result
 
 

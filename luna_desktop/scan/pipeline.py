@@ -26,7 +26,7 @@ import peewee
 from peewee import fn
 
 from luna_desktop.catalog import duplicates
-from luna_desktop.catalog.database import CACHE_KIB, is_disk_full
+from luna_desktop.catalog.database import CACHE_KIB, is_disk_full, refresh_statistics
 from luna_desktop.catalog.models import DB, Drive, ScanRun, utcnow
 from luna_desktop.catalog.paths import join_folder
 
@@ -174,8 +174,10 @@ class _Scan:
         self.writer.flush()
         if not self.lost and not self.cancel.is_set():
             yield from self._finish_completed_walk()
-        # Also after a stopped scan: what it wrote may have made or broken groups.
+        # Also after a stopped scan: what it wrote may have made or broken groups, and
+        # changed the tables' sizes the planner goes by.
         duplicates.refresh_groups(drive_id=self.drive.id)
+        refresh_statistics()
         if self.lost:
             self.progress.message = self._lost_message()
             return DRIVE_LOST
