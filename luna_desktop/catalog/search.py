@@ -28,7 +28,7 @@ SEARCH_LIMIT = 5000
 # A search that reads more than this (a short word matching a million rows) stops and
 # says so, rather than keep the curator's next search waiting behind it.
 SEARCH_BUDGET_S = 1.5
-_TRIGRAM = 3
+TRIGRAM = 3
 _CHECK_EVERY = 20_000  # SQLite VM steps between checks of the budget and of `should_stop`
 
 # A chip as SQL on file_entry AS f (the search joins the index to it).
@@ -62,9 +62,9 @@ def words_of(text: str) -> list[str]:
     return [w for w in fold(text).split() if w]
 
 
-def _match_expression(words: list[str]) -> str | None:
+def match_expression(words: list[str]) -> str | None:
     """An FTS5 query: each long word as a quoted string (so nothing in it is syntax)."""
-    long_words = [w for w in words if len(w) >= _TRIGRAM]
+    long_words = [w for w in words if len(w) >= TRIGRAM]
     if not long_words:
         return None
     return " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
@@ -72,7 +72,7 @@ def _match_expression(words: list[str]) -> str | None:
 
 def _short_word_checks(words: list[str], columns: str) -> tuple[str, list[str]]:
     """instr() checks for the words too short for the trigram index."""
-    short = [w for w in words if len(w) < _TRIGRAM]
+    short = [w for w in words if len(w) < TRIGRAM]
     return "".join(f" AND instr({columns}, ?) > 0" for _ in short), short
 
 
@@ -112,7 +112,7 @@ def search(
 def _search(drive_id: int, text: str, chip: str, limit: int, hits: SearchHits) -> None:
     words = words_of(text)
     chip_sql = CHIP_SQL[chip]
-    hits.folders = _matching_folders(drive_id, words)
+    hits.folders = matching_folders(drive_id, words)
     seen: set[int] = set()
 
     def add(rows) -> None:
@@ -139,7 +139,7 @@ def _search(drive_id: int, text: str, chip: str, limit: int, hits: SearchHits) -
         )
     columns = "s.name || ' ' || s.title || ' ' || s.tags"
     checks, short = _short_word_checks(words, columns)
-    match = _match_expression(words)
+    match = match_expression(words)
     where = "s.file_search MATCH ? AND " if match else ""
     params: list[object] = [match] if match else []
     add(
@@ -154,10 +154,10 @@ def _search(drive_id: int, text: str, chip: str, limit: int, hits: SearchHits) -
     )
 
 
-def _matching_folders(drive_id: int, words: list[str]) -> set[str]:
+def matching_folders(drive_id: int, words: list[str]) -> set[str]:
     """Folders of the drive whose whole path holds every word (a few thousand rows at most)."""
     checks, short = _short_word_checks(words, "fs.path")
-    match = _match_expression(words)
+    match = match_expression(words)
     where = "fs.folder_search MATCH ? AND " if match else ""
     params: list[object] = [match] if match else []
     rows = DB.execute_sql(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from luna_desktop.catalog.formatting import format_duration, human_size
@@ -10,29 +12,87 @@ from luna_desktop.catalog.formatting import format_duration, human_size
 from .common import get_drive, open_from_args, print_json_line
 
 if TYPE_CHECKING:
-    from luna_desktop.catalog.models import FileEntry
+    from luna_desktop.catalog.filters import Criteria
+    from luna_desktop.catalog.models import Drive, FileEntry
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "ls",
         help="list a drive's catalogued files",
-        description="List every catalogued file of DRIVE at and below FOLDER, in path order.",
+        description=(
+            "List every catalogued file of DRIVE at and below FOLDER, in path order. "
+            "Filters combine: a file is listed when it passes all of them."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("drive", metavar="DRIVE")
     p.add_argument("folder", metavar="FOLDER", nargs="?", default="")
     p.add_argument("--json", action="store_true", help="JSON Lines: one object per file")
+    _add_filters(p)
     p.set_defaults(run=run)
 
 
+_EPILOG = """\
+Kinds: image, video, audio, document, other. Statuses: 1 unreviewed, 2 upload,
+3 restricted, 4 keep_offline, 5 discard, 6 needs_attention. --kind and --status take
+several values, repeated or separated by commas; every --tag must be on the file.
+A date is the curator's date, else the date taken; --from 1998 --to 1998-06 means
+1998-01-01 to 1998-06-30, whole days included.
+"""
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    f = p.add_argument_group("filters")
+    f.add_argument("--kind", action="append", metavar="KIND", help="image, video, …")
+    f.add_argument("--camera", metavar="TEXT", help='make and model words: "Canon EOS 5D"')
+    f.add_argument("--from", dest="date_from", metavar="DATE", help="dated on or after DATE")
+    f.add_argument("--to", dest="date_to", metavar="DATE", help="dated on or before DATE")
+    f.add_argument("--status", action="append", metavar="NAME-OR-NUMBER")
+    group = f.add_mutually_exclusive_group()
+    group.add_argument("--project-group", metavar="NAME", help="in this project group")
+    group.add_argument(
+        "--no-project-group",
+        dest="project_group",
+        action="store_const",
+        const="",
+        help="in no project group",
+    )
+    f.add_argument("--tag", action="append", metavar="TAG", help="with this tag or keyword")
+    f.add_argument("--album", metavar="NAME", help="in this album")
+    f.add_argument(
+        "--duplicates",
+        metavar="STATE",
+        help="unique (no copy), primary, copy; confirmed or unconfirmed copies",
+    )
+    presence = f.add_mutually_exclusive_group()
+    presence.add_argument(
+        "--missing", dest="presence", action="store_const", const="missing",
+        help="only files missing from the drive",
+    )  # fmt: skip
+    presence.add_argument(
+        "--present", dest="presence", action="store_const", const="present",
+        help="only files still on the drive",
+    )  # fmt: skip
+    presence.add_argument(
+        "--all-states", dest="presence", action="store_const", const="both",
+        help="present and missing files (the default)",
+    )  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
-    from luna_desktop.catalog.records import file_as_dict, files_under
+    from luna_desktop.catalog.filters import BOTH, PRESENT, Criteria
+    from luna_desktop.catalog.records import file_as_dict
     from luna_desktop.catalog.status import Status
 
+    criteria = _criteria(args)  # bad values fail before the catalogue is opened
+    # The listing has always shown missing files too (flagged M): that is no filter.
+    filtered = criteria != Criteria(missing=BOTH)
     open_from_args(args)
     drive = get_drive(args.drive)
     count = 0
-    for row in files_under(drive, args.folder):
+    for row in _files(drive, args.folder, criteria if filtered else None):
         count += 1
         if args.json:
             print_json_line(file_as_dict(row))
@@ -45,9 +105,50 @@ def run(args: argparse.Namespace) -> int:
             f"{status.glyph}{flags} {human_size(row.size):>9}  {row.kind:<8} {dims:>11}  "
             f"{(row.taken_at or '')[:19]:<19}  {row.display_path}"
         )
-    if count == 0 and not args.json and args.folder:
+    if count == 0 and not args.json and filtered:
+        where = f" under {args.folder!r}" if args.folder else ""
+        # Missing files are listed by default: no need to say so.
+        shown = replace(criteria, missing=PRESENT) if criteria.missing == BOTH else criteria
+        print(f"No files{where} on {drive.name} match: {shown.describe()}.")
+    elif count == 0 and not args.json and args.folder:
         print(f"No files under {args.folder!r} on {drive.name}.")
     return 0
+
+
+def _criteria(args: argparse.Namespace) -> Criteria:
+    from luna_desktop.catalog.filters import Criteria, parse_date, split_values
+
+    return Criteria(
+        kinds=split_values(args.kind),
+        camera=args.camera or "",
+        date_from=parse_date(args.date_from) if args.date_from else None,
+        date_to=parse_date(args.date_to, end=True) if args.date_to else None,
+        statuses=split_values(args.status),
+        project_group=args.project_group,
+        tags=args.tag or (),
+        album=args.album,
+        duplicates=args.duplicates.strip().lower() if args.duplicates else None,
+        missing=args.presence or "both",
+    )
+
+
+def _files(drive: Drive, folder: str, criteria: Criteria | None) -> Iterator[FileEntry]:
+    """The files of `drive` at and below `folder` that pass `criteria`, in path order."""
+    from luna_desktop.catalog.filter_sql import check_names, criteria_expression
+    from luna_desktop.catalog.models import FileEntry
+    from luna_desktop.catalog.records import file_query, files_under
+
+    if criteria is None:
+        return files_under(drive, folder)
+    check_names(criteria)
+    query = file_query().where((FileEntry.drive == drive) & criteria_expression(criteria))
+    folder = folder.strip("/")
+    if folder:  # as records.files_under: a range on the (drive, folder, filename) index
+        query = query.where(
+            (FileEntry.folder == folder)
+            | ((FileEntry.folder > folder + "/") & (FileEntry.folder < folder + "0"))
+        )
+    return query.order_by(FileEntry.folder, FileEntry.filename).objects().iterator()
 
 
 def _length(row: FileEntry) -> str:
