@@ -348,13 +348,13 @@ def test_a_search_that_lands_while_the_form_has_edits_asks_first(
     drive = Drive.create(name="D", mount_path=str(tmp_path))
     a = FileEntry.create(drive=drive, folder="f", filename="alpha.jpg")
     FileEntry.create(drive=drive, folder="f", filename="beta.jpg")
-    real = tree_panel_module.search
+    real = tree_panel_module.matching
 
     def slow_search(*args, **kwargs):  # a search on a busy catalogue
         time.sleep(0.4)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tree_panel_module, "search", slow_search)
+    monkeypatch.setattr(tree_panel_module, "matching", slow_search)
     w = open_window()
     open_row(w, qtbot, a)
     w.search.setText("beta")

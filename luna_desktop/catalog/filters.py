@@ -191,3 +191,6 @@ def parse_date(text: str, end: bool = False) -> date:
 def split_values(values: Iterable[str] | None) -> list[str]:
     """Repeated options and comma lists alike: ["image,video", "audio"] → three values."""
     return [v.strip() for text in values or () for v in text.split(",") if v.strip()]
+
+
+NO_CRITERIA = Criteria()  # filters nothing (a default that is built once)

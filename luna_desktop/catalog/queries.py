@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from .derived import STATUS_COLUMNS
-from .models import DB, Drive, DuplicateGroup, FileEntry, FileTag, Tag
+from .filters import NO_CRITERIA, Criteria
+from .models import DB, Album, Drive, DuplicateGroup, FileEntry, FileTag, Tag
 from .search import SearchHits
 from .status import Status
 
@@ -20,10 +21,12 @@ CHIPS = ("all", "unreviewed", "needs_attention", "upload", "missing")
 
 @dataclass(frozen=True)
 class FileFilter:
-    """What the tree shows: a chip and a search text (filename, path, title, oshash, tags)."""
+    """What the tree shows: a chip, a search text (filename, path, title, oshash, tags)
+    and the filter bar's criteria (catalog.filters)."""
 
     chip: str = "all"
     search: str = ""
+    criteria: Criteria = NO_CRITERIA
 
     def __post_init__(self) -> None:
         if self.chip not in CHIPS:
@@ -35,7 +38,8 @@ class FileFilter:
 
     @property
     def searching(self) -> bool:
-        return bool(self.search.strip())
+        """Whether the tree shows found files (a search's or the criteria's hits)."""
+        return bool(self.search.strip()) or not self.criteria.is_empty
 
     def chip_expression(self):
         """The chip as a WHERE expression on FileEntry (the search is applied apart)."""
@@ -273,6 +277,10 @@ def _unreviewed_hits(hits: SearchHits) -> dict[str, list[tuple[int, str]]]:
 
 def drives() -> list[Drive]:
     return list(Drive.select().order_by(Drive.name))
+
+
+def album_names() -> list[str]:
+    return [name for (name,) in Album.select(Album.name).order_by(Album.name).tuples()]
 
 
 def tag_names() -> list[str]:

@@ -41,6 +41,7 @@ class ActionId(Enum):
     FOCUS_NOTES = auto()
     FOCUS_TREE = auto()
     FOCUS_SEARCH = auto()
+    FILTER = auto()
     STATUS_1 = auto()
     STATUS_2 = auto()
     STATUS_3 = auto()
@@ -122,6 +123,12 @@ SPECS: dict[ActionId, ActionSpec] = {
     ),
     ActionId.FOCUS_SEARCH: ActionSpec(
         "&Find…", ("Ctrl+F",), Scope.WINDOW, "Search filenames, paths, titles, oshash and tags"
+    ),
+    ActionId.FILTER: ActionSpec(
+        "F&ilter Files…",
+        ("Ctrl+Shift+F",),
+        Scope.WINDOW,
+        "Show only files of a kind, camera, date range, status, group, tag, album or copy state",
     ),
     ActionId.TOGGLE_ZOOM: ActionSpec(
         "&Zoom to 100 %", ("Z",), Scope.BROWSE, "Toggle between fit and 100 %"
@@ -237,6 +244,7 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
             None,
             ActionId.FOCUS_TREE,
             ActionId.FOCUS_SEARCH,
+            ActionId.FILTER,
         ),
     ),
     ("&View", (ActionId.TOGGLE_ZOOM, None, ActionId.PREVIOUS_PAGE, ActionId.NEXT_PAGE)),

@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
             ActionId.FOCUS_NOTES: self.form.focus_notes,
             ActionId.FOCUS_TREE: lambda: self.tree.setFocus(Qt.FocusReason.ShortcutFocusReason),
             ActionId.FOCUS_SEARCH: self._focus_search,
+            ActionId.FILTER: self.panel.filter_bar.edit,
             ActionId.TOGGLE_ZOOM: self.preview.toggle_zoom,
             ActionId.PLAY_PAUSE: self.preview.play_pause,
             ActionId.SEEK_BACK: partial(self.preview.seek_by, -SEEK_STEP_MS),
@@ -315,9 +316,14 @@ class MainWindow(QMainWindow):
         """Project groups and tag names for the form, read off the GUI thread: once at
         start and after each scan (saves add to the lists themselves)."""
         self._lists.request(
-            lambda _stale: (curation.project_groups(), queries.tag_names()),
-            lambda lists: self.controller.set_completions(*lists),
+            lambda _stale: (curation.project_groups(), queries.tag_names(), queries.album_names()),
+            self._completions_read,
         )
+
+    def _completions_read(self, lists: tuple[list[str], list[str], list[str]]) -> None:
+        groups, tags, albums = lists
+        self.controller.set_completions(groups, tags)
+        self.panel.filter_bar.set_choices(groups, albums)
 
     def _focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

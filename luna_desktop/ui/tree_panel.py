@@ -25,11 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from luna_desktop.catalog import queries
+from luna_desktop.catalog.filter_matches import matching
+from luna_desktop.catalog.filters import NO_CRITERIA, Criteria
 from luna_desktop.catalog.models import FileEntry
 from luna_desktop.catalog.queries import FileFilter
-from luna_desktop.catalog.search import SEARCH_LIMIT, SearchHits, search
+from luna_desktop.catalog.search import SEARCH_LIMIT, SearchHits
 
 from .background import LatestOnly
+from .filter_bar import FilterBar
 from .mount_watch import MountWatch
 from .source_selector import Source, SourceSelector
 from .tree_model import DriveTreeModel
@@ -89,6 +92,10 @@ class TreePanel(QWidget):
             if key == "all":
                 chip.setChecked(True)
         self.chips.buttonClicked.connect(lambda _b: self.apply_filter())
+        self.filter_bar = FilterBar()
+        self.filter_bar.changed.connect(self.apply_filter)
+        chip_row.addStretch(1)
+        chip_row.addWidget(self.filter_bar.button)
 
         self.search = QLineEdit()
         self.search.setObjectName("search")
@@ -138,6 +145,7 @@ class TreePanel(QWidget):
         top.addLayout(drive_row)
         top.addLayout(chip_row)
         top.addWidget(self.search)
+        top.addWidget(self.filter_bar)
         top.addWidget(self.search_note)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -172,16 +180,19 @@ class TreePanel(QWidget):
     def current_filter(self) -> FileFilter:
         chip = self.chips.checkedButton()
         key = chip.property("chip") if chip else "all"
-        return FileFilter(key, self.search.text())
+        return FileFilter(key, self.search.text(), self.filter_bar.criteria)
 
     def set_chip(self, key: str) -> None:
         for chip in self.chips.buttons():
             chip.setChecked(chip.property("chip") == key)
 
-    def _set_filter_quietly(self, chip: str, text: str) -> None:
-        """Chips and search field as given, without starting a search."""
+    def _set_filter_quietly(self, chip: str, text: str, criteria: Criteria = NO_CRITERIA) -> None:
+        """Chips, search field and filter as given, without starting a search."""
         self._search_timer.stop()
         self.set_chip(chip)
+        self.filter_bar.blockSignals(True)
+        self.filter_bar.set_criteria(criteria)
+        self.filter_bar.blockSignals(False)
         self.search.blockSignals(True)
         self.search.setText(text)
         self.search.blockSignals(False)
@@ -192,7 +203,8 @@ class TreePanel(QWidget):
 
     def _put_back_filter(self) -> None:
         """The curator kept their edits: chips and search go back to what the tree shows."""
-        self._set_filter_quietly(self.model.file_filter.chip, self.model.file_filter.search)
+        shown = self.model.file_filter
+        self._set_filter_quietly(shown.chip, shown.search, shown.criteria)
         self._note_search(self.model.hits)
 
     def apply_filter(self) -> None:
@@ -448,9 +460,13 @@ def _search_with_counts(
     """On the search thread: the hits, the counts of the folders that hold them (so the
     GUI thread only lays out what matched), and, when the chip hides unreviewed files
     (For upload, Missing…), the unreviewed hits that u walks."""
-    hits = search(drive_id, file_filter.search, file_filter.chip, should_stop=stale)
+    hits = matching(
+        drive_id, file_filter.criteria, file_filter.search, file_filter.chip, should_stop=stale
+    )
     counts = [c for c in queries.folder_counts(drive_id, file_filter, hits) if c.matching]
     review = None
     if file_filter.chip not in ("all", "unreviewed"):
-        review = search(drive_id, file_filter.search, "unreviewed", should_stop=stale)
+        review = matching(
+            drive_id, file_filter.criteria, file_filter.search, "unreviewed", should_stop=stale
+        )
     return hits, counts, review
