@@ -35,6 +35,7 @@ def window(qtbot, catalog, tmp_path):
     w = MainWindow(settings)
     w.show()
     qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: "Weddings 1998" in w.controller.groups)  # read off the GUI thread
     yield w
     w.controller.discard()
     w.close()
@@ -66,6 +67,7 @@ def test_shift_selection_and_a_status_key_change_all_at_once(window, qtbot):
     _wait_written(w, qtbot)
     assert [_status(f"{n}.jpg") for n in "abcd"] == [2, 2, 2, 1]
     assert "on 3 files (3 changed)" in w.statusBar().currentMessage()
+    assert len(w.tree.selectionModel().selectedRows(0)) == 3  # still selected for the next key
     sets = {e.change_set for e in EditLog.select()}
     assert len(sets) == 1  # one step
     a = FileEntry.get(FileEntry.filename == "a.jpg")
@@ -139,6 +141,7 @@ def test_edit_selected_files_sets_group_date_and_tags(window, qtbot):
             qtbot.keyClicks(dialog.date, "1998-06")
             qtbot.keyClicks(dialog.tags, "church, vows")
             seen.append(dialog.checks["status"].isChecked())  # untouched: not set
+            seen.append(dialog.hint.text())
             qtbot.keyClick(dialog.tags, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         finally:
             if dialog.isVisible():
@@ -151,7 +154,7 @@ def test_edit_selected_files_sets_group_date_and_tags(window, qtbot):
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     _wait_written(w, qtbot)
-    assert seen == ["Edit Selected Files", "Set the ticked fields on 2 files.", False]
+    assert seen == ["Edit Selected Files", "Set the ticked fields on 2 files.", False, ""]
     for name in ("c.jpg", "d.jpg"):
         loaded = curation.load(FileEntry.get(FileEntry.filename == name).id).curation
         assert (loaded.project_group, loaded.date, loaded.tags, loaded.status) == (
@@ -173,3 +176,21 @@ def test_unsaved_typing_is_never_overwritten_by_a_bulk_change(window, qtbot):
     assert "edits in the form first" in w.statusBar().currentMessage()
     assert not w.bulk.busy and _status("a.jpg") == _status("b.jpg") == int(Status.UNREVIEWED)
     assert w.form.value().title == "typed"
+
+
+def test_the_dialog_goes_field_to_field_and_says_when_a_group_is_new(qtbot):
+    dialog = BulkEditDialog("2 files", ["Weddings 1998"], [], None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.status.setFocus()
+    qtbot.keyClick(dialog.status, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() in (dialog.group, dialog.group.lineEdit())
+    qtbot.keyClicks(QApplication.focusWidget(), "Weddings 2001")
+    assert dialog.checks["project_group"].isChecked()
+    assert "“Weddings 2001” is not a project group yet" in dialog.hint.text()
+    qtbot.keyClick(dialog.status, Qt.Key.Key_Down)  # choosing a status ticks it
+    assert dialog.checks["status"].isChecked()
+    assert dialog.values() == {"status": 2, "project_group": "Weddings 2001"}

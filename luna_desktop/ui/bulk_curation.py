@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QItemSelectionModel, QObject
 from PySide6.QtWidgets import QMessageBox
 
 from luna_desktop.catalog import curation
@@ -121,10 +121,13 @@ class BulkCuration(QObject):
             )
             return curation.set_fields(ids, values, curator)
 
-        self._writes.request(work, lambda result: self._applied(result, what), self._failed)
+        self._writes.request(
+            work, lambda result: self._applied(result, what, selection), self._failed
+        )
 
-    def _applied(self, result: curation.BulkResult, what: str) -> None:
+    def _applied(self, result: curation.BulkResult, what: str, selection: Selection) -> None:
         self._refresh()
+        self._reselect(selection)
         if not result.files:
             self._say("No files to change: the selected folders show none", 6000)
             return
@@ -186,6 +189,20 @@ class BulkCuration(QObject):
         window.panel.reload_keeping_place(current)
         if current is not None and not window.form.is_dirty():
             window.controller.open(FileEntry.get_or_none(FileEntry.id == current.id))
+
+    def _reselect(self, selection: Selection) -> None:
+        """The selection the change was made on stays selected, for the next key."""
+        panel = self.window.panel
+        model, chosen = panel.model, panel.tree.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for file_id in selection.files:
+            index = model.file_index(file_id)
+            if index.isValid():
+                chosen.select(index, flags)
+        for folder in selection.folders:
+            index = model.folder_index(folder)
+            if index is not None:
+                chosen.select(index, flags)
 
     def _say(self, text: str, ms: int = 6000) -> None:
         self.window.statusBar().showMessage(text, ms)

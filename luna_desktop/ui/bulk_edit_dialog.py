@@ -44,6 +44,7 @@ class BulkEditDialog(QDialog):
         self.group.setObjectName("bulk_group")
         self.group.setEditable(True)
         self.group.addItems(groups)
+        self._groups = {g.casefold() for g in groups}
         self.group.setCurrentIndex(-1)
         self.group.lineEdit().setPlaceholderText("a project group; empty takes it away")
         self.date = QLineEdit()
@@ -66,10 +67,13 @@ class BulkEditDialog(QDialog):
         ):
             check = QCheckBox(label)
             check.setObjectName(f"set_{name}")
+            # Tab goes from field to field; typing ticks, Alt+letter (un)ticks.
+            check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.checks[name] = check
             form.addRow(check, widget)
-        self.status.activated.connect(lambda _i: self.checks["status"].setChecked(True))
+        self.status.currentIndexChanged.connect(lambda _i: self.checks["status"].setChecked(True))
         self.group.editTextChanged.connect(lambda _t: self.checks["project_group"].setChecked(True))
+        self.group.editTextChanged.connect(self._check)
         self.date.textEdited.connect(lambda _t: self.checks["date"].setChecked(True))
         self.tags.textEdited.connect(lambda _t: self.checks["tags"].setChecked(True))
         self.date.textChanged.connect(self._check)
@@ -90,6 +94,7 @@ class BulkEditDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.hint)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 44)
         self.status.setFocus()
         self._check()
 
@@ -115,7 +120,15 @@ class BulkEditDialog(QDialog):
 
     def _check(self, *_args) -> None:
         problem = self._problem()
-        self.hint.setText(problem)
+        group = self.group.currentText().strip()
+        note = ""
+        if (
+            self.checks["project_group"].isChecked()
+            and group
+            and group.casefold() not in self._groups
+        ):
+            note = f"“{group}” is not a project group yet: it will be added."
+        self.hint.setText(problem or note)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
 
     def accept(self) -> None:
