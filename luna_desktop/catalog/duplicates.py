@@ -445,6 +445,7 @@ def other_drives_with_copy(entry: FileEntry) -> list[str] | None:
     )
     return [name for (name,) in rows]
 
+
 # Per (size, oshash): on how many drives a present copy is. Files not yet hashed
 # (oshash NULL) and empty files are left out: nothing says where else they are.
 _DRIVES_PER_KEY = """
