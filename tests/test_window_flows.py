@@ -11,13 +11,12 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from luna_desktop.catalog import curation
+from luna_desktop.catalog import curation, filter_matches
 from luna_desktop.catalog.models import Drive, FileEntry, ScanRun
 from luna_desktop.catalog.status import Status
 from luna_desktop.scan.relink import relink_moved_files
 from luna_desktop.scan.writer import CatalogWriter
 from luna_desktop.ui import scan_flow as scan_flow_module
-from luna_desktop.ui import tree_panel as tree_panel_module
 from luna_desktop.ui.actions import SPECS
 from luna_desktop.ui.main_window import MainWindow
 from luna_desktop.ui.scan_status import describe
@@ -348,13 +347,13 @@ def test_a_search_that_lands_while_the_form_has_edits_asks_first(
     drive = Drive.create(name="D", mount_path=str(tmp_path))
     a = FileEntry.create(drive=drive, folder="f", filename="alpha.jpg")
     FileEntry.create(drive=drive, folder="f", filename="beta.jpg")
-    real = tree_panel_module.matching
+    real = filter_matches.matching
 
     def slow_search(*args, **kwargs):  # a search on a busy catalogue
         time.sleep(0.4)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tree_panel_module, "matching", slow_search)
+    monkeypatch.setattr(filter_matches, "matching", slow_search)
     w = open_window()
     open_row(w, qtbot, a)
     w.search.setText("beta")

@@ -27,9 +27,11 @@ from contextlib import contextmanager
 
 from peewee import JOIN, Expression, OperationalError, Table, fn
 
+from . import queries
 from .filter_sql import criteria_expression, driving_ids
 from .filters import Criteria
 from .models import DB, FileEntry
+from .queries import FileFilter
 from .search import (
     SEARCH_BUDGET_S,
     SEARCH_LIMIT,
@@ -166,3 +168,21 @@ def _interruptible(hits: SearchHits, should_stop: Callable[[], bool], budget_s: 
         hits.interrupted = True
     finally:
         connection.set_progress_handler(None, 0)
+
+
+def found_with_counts(
+    drive_id: int, file_filter: FileFilter, stale: Callable[[], bool]
+) -> tuple[SearchHits, list[queries.FolderCount], SearchHits | None]:
+    """For the tree, off the GUI thread: the hits, the counts of the folders that hold
+    them (so the GUI thread only lays out what matched), and, when the chip hides
+    unreviewed files (For upload, Missing…), the unreviewed hits that u walks."""
+    hits = matching(
+        drive_id, file_filter.criteria, file_filter.search, file_filter.chip, should_stop=stale
+    )
+    counts = [c for c in queries.folder_counts(drive_id, file_filter, hits) if c.matching]
+    review = None
+    if file_filter.chip not in ("all", "unreviewed"):
+        review = matching(
+            drive_id, file_filter.criteria, file_filter.search, "unreviewed", should_stop=stale
+        )
+    return hits, counts, review

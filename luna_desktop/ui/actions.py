@@ -19,6 +19,7 @@ from luna_desktop.catalog.status import Status
 
 class Scope(Enum):
     WINDOW = auto()  # anywhere in the window
+    ALBUM = auto()  # when an album's list has focus
     BROWSE = auto()  # when the tree or the preview has focus
     FORM = auto()  # when focus is in the metadata form
     # Like BROWSE, and only while the file on show is one they apply to (the window
@@ -33,6 +34,12 @@ class ActionId(Enum):
     DISCARD_EDITS = auto()
     COPY_PREVIOUS = auto()
     EDIT_SELECTED = auto()
+    ADD_TO_ALBUM = auto()
+    NEW_EVENT = auto()
+    ALBUM_MOVE_UP = auto()
+    ALBUM_MOVE_DOWN = auto()
+    ALBUM_REMOVE = auto()
+    ALBUMS_AND_EVENTS = auto()
     UNDO_CHANGE = auto()
     NEXT_FILE = auto()
     PREVIOUS_FILE = auto()
@@ -102,6 +109,33 @@ SPECS: dict[ActionId, ActionSpec] = {
         ("Ctrl+Shift+E",),
         Scope.WINDOW,
         "Set status, project group, date or tags on every selected file or folder at once",
+    ),
+    ActionId.ADD_TO_ALBUM: ActionSpec(
+        "Add to &Album…",
+        ("Ctrl+Shift+A",),
+        Scope.WINDOW,
+        "Add the selected files or folders to an album, or to a new one",
+    ),
+    ActionId.NEW_EVENT: ActionSpec(
+        "New E&vent from Selection…",
+        (),
+        Scope.WINDOW,
+        "An event spanning the dates of the selected files",
+    ),
+    ActionId.ALBUM_MOVE_UP: ActionSpec(
+        "Move Up in the Album", ("Alt+Up",), Scope.ALBUM, "The selected files one place up"
+    ),
+    ActionId.ALBUM_MOVE_DOWN: ActionSpec(
+        "Move Down in the Album", ("Alt+Down",), Scope.ALBUM, "The selected files one place down"
+    ),
+    ActionId.ALBUM_REMOVE: ActionSpec(
+        "Take out of the Album",
+        ("Del",),
+        Scope.ALBUM,
+        "The selected files out of the album (not the catalogue); Ctrl+Z puts them back",
+    ),
+    ActionId.ALBUMS_AND_EVENTS: ActionSpec(
+        "Albums and &Events…", (), Scope.WINDOW, "Rename and delete albums and events"
     ),
     ActionId.UNDO_CHANGE: ActionSpec(
         "&Undo Last Change",
@@ -228,6 +262,12 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
             ActionId.COPY_PREVIOUS,
             ActionId.EDIT_SELECTED,
             None,
+            ActionId.ADD_TO_ALBUM,
+            ActionId.NEW_EVENT,
+            ActionId.ALBUM_MOVE_UP,
+            ActionId.ALBUM_MOVE_DOWN,
+            ActionId.ALBUM_REMOVE,
+            None,
             ActionId.FOCUS_TITLE,
             ActionId.FOCUS_NOTES,
             None,
@@ -263,7 +303,10 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
             ActionId.MUTE,
         ),
     ),
-    ("&Catalogue", (ActionId.DUPLICATES, ActionId.COPIES_REPORT)),
+    (
+        "&Catalogue",
+        (ActionId.DUPLICATES, ActionId.COPIES_REPORT, None, ActionId.ALBUMS_AND_EVENTS),
+    ),
     ("&Help", (ActionId.SHORTCUTS,)),
 )
 
@@ -321,6 +364,7 @@ def shortcut_rows() -> list[tuple[str, str, str]]:
     """(keys, command, where) for the Keyboard shortcuts sheet."""
     where = {
         Scope.WINDOW: "anywhere",
+        Scope.ALBUM: "album list",
         Scope.BROWSE: "tree or preview",
         Scope.FORM: "in the form",
         Scope.PLAYER: "video or audio shown",

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Selection:
-    drive_id: int
+    drive_id: int | None  # None: an album's or an event's files (no folders)
     files: tuple[int, ...]
     folders: tuple[str, ...]
 
@@ -63,6 +63,8 @@ class BulkCuration(QObject):
 
     def selection(self) -> Selection | None:
         panel = self.window.panel
+        if panel.showing_collection():  # an album's or event's files, from any drives
+            return Selection(None, tuple(panel.collection.selected_file_ids()), ())
         drive_id = panel.drive_id()
         if drive_id is None:
             return None
@@ -116,9 +118,11 @@ class BulkCuration(QObject):
         self._say(f"Setting {what} on {selection.describe()}…", 0)
 
         def work(_stale) -> curation.BulkResult:
-            ids = selected_file_ids(
-                selection.drive_id, selection.files, selection.folders, file_filter, hits
-            )
+            ids = list(selection.files)
+            if selection.drive_id is not None:
+                ids = selected_file_ids(
+                    selection.drive_id, selection.files, selection.folders, file_filter, hits
+                )
             return curation.set_fields(ids, values, curator)
 
         self._writes.request(
@@ -193,6 +197,8 @@ class BulkCuration(QObject):
     def _reselect(self, selection: Selection) -> None:
         """The selection the change was made on stays selected, for the next key."""
         panel = self.window.panel
+        if panel.showing_collection():
+            return  # the list keeps its own selection through a reload
         model, chosen = panel.model, panel.tree.selectionModel()
         flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
         for file_id in selection.files:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import urllib.parse
-from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer, QUrl
@@ -24,13 +23,11 @@ from luna_desktop.catalog.models import Drive, FileEntry
 from luna_desktop.catalog.status import Status
 from luna_desktop.media.playback import AUDIO_TAGS
 
-from . import palette, tool_windows
+from . import palette
 from .actions import (
     SPECS,
     ActionId,
     Scope,
-    attach,
-    browse_only_shortcut,
     build_actions,
     build_menus,
 )
@@ -42,12 +39,14 @@ from .discard_check import DiscardCheck
 from .draft_offer import offer_drafts
 from .drive_scans import DriveScans
 from .mount_watch import MountWatch
-from .preview_pane import SEEK_STEP_MS, PreviewPane
+from .preview_pane import PreviewPane
 from .prompts import DialogPrompts
 from .scan_flow import ScanFlow
+from .serial_writes import SerialWrites
 from .settings import Settings
 from .shortcuts_sheet import ShortcutsSheet
 from .tree_panel import TreePanel
+from .window_actions import wire_actions
 
 _STOPPING = "Stopping the scan… Luna closes as soon as it has stopped"
 
@@ -129,71 +128,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.main_split)
 
     def _wire_actions(self) -> None:
-        a = self.actions_by_id
-        handlers = {
-            ActionId.SAVE: self.save,
-            ActionId.SAVE_AND_NEXT: self.save_and_next,
-            ActionId.DISCARD_EDITS: self.discard_edits,
-            ActionId.COPY_PREVIOUS: self.controller.copy_previous,
-            ActionId.UNDO_CHANGE: self.bulk.undo,
-            ActionId.EDIT_SELECTED: self.bulk.edit_selected,
-            ActionId.NEXT_FILE: lambda: self.panel.step_file(1),
-            ActionId.PREVIOUS_FILE: lambda: self.panel.step_file(-1),
-            ActionId.NEXT_UNREVIEWED: lambda: self.panel.next_unreviewed(self.current_file),
-            ActionId.FOCUS_TITLE: self.form.focus_title,
-            ActionId.FOCUS_NOTES: self.form.focus_notes,
-            ActionId.FOCUS_TREE: lambda: self.tree.setFocus(Qt.FocusReason.ShortcutFocusReason),
-            ActionId.FOCUS_SEARCH: self._focus_search,
-            ActionId.FILTER: self.panel.filter_bar.edit,
-            ActionId.TOGGLE_ZOOM: self.preview.toggle_zoom,
-            ActionId.PLAY_PAUSE: self.preview.play_pause,
-            ActionId.SEEK_BACK: partial(self.preview.seek_by, -SEEK_STEP_MS),
-            ActionId.SEEK_FORWARD: partial(self.preview.seek_by, SEEK_STEP_MS),
-            ActionId.FRAME_BACK: partial(self.preview.step_frame, -1),
-            ActionId.FRAME_FORWARD: partial(self.preview.step_frame, 1),
-            ActionId.MUTE: self.preview.toggle_mute,
-            ActionId.SLOWER: partial(self.preview.change_rate, -1),
-            ActionId.FASTER: partial(self.preview.change_rate, 1),
-            ActionId.PREVIOUS_PAGE: partial(self.preview.turn_page, -1),
-            ActionId.NEXT_PAGE: partial(self.preview.turn_page, 1),
-            ActionId.OPEN_EXTERNALLY: self.open_externally,
-            ActionId.ADD_DRIVE: self.scan_flow.add_drive_dialog,
-            ActionId.IMPORT_LISTING: partial(tool_windows.import_listing, self),
-            ActionId.EXPORT_LISTING: partial(tool_windows.export_listing, self),
-            ActionId.DUPLICATES: partial(tool_windows.duplicates, self),
-            ActionId.COPIES_REPORT: partial(tool_windows.copies_report, self),
-            ActionId.PROJECT_GROUPS: partial(tool_windows.project_groups, self),
-            ActionId.CANCEL_SCAN: self.cancel_scan,
-            ActionId.PREFERENCES: self.show_preferences,
-            ActionId.SHORTCUTS: self.show_shortcuts,
-            ActionId.QUIT: self.close,
-        }
-        for status in Status:
-            handlers[ActionId[f"STATUS_{int(status)}"]] = partial(self.bulk.status_key, int(status))
-        for action_id, handler in handlers.items():
-            # Through a lambda: `triggered` passes `checked`, which no handler wants.
-            a[action_id].triggered.connect(lambda _checked=False, h=handler: h())
-        for action_id in a:
-            if SPECS[action_id].scope is Scope.WINDOW:
-                self.addAction(a[action_id])
-        # The note that stands in for an empty tree takes the same keys (u still works).
-        attach(a, Scope.BROWSE, self.tree, self.preview, self.empty_note)
-        attach(a, Scope.FORM, self.form)
-        attach(a, Scope.PLAYER, self.tree, self.preview)
-        attach(a, Scope.DOCUMENT, self.tree, self.preview)
-        self.preview.controls_changed.connect(self._controls_changed)
-        self._controls_changed(self.preview.controls)
-        self.preview.set_open_action(a[ActionId.OPEN_EXTERNALLY])
-        self.preview.autoplay = self.settings.autoplay
-        help_key = browse_only_shortcut(a, ActionId.SHORTCUTS, "?")
-        self.tree.addAction(help_key)
-        self.preview.addAction(help_key)
-        a[ActionId.CANCEL_SCAN].setEnabled(False)
-        a[ActionId.SAVE].setEnabled(False)
+        wire_actions(self)
 
     def _apply_palette_mode(self) -> None:
         dark = palette.is_dark(self.palette())
         self.model.set_dark(dark)
+        self.panel.collection.set_dark(dark)
         self.form.set_dark(dark)
         for status in Status:
             self.actions_by_id[ActionId[f"STATUS_{int(status)}"]].setIcon(
@@ -239,7 +179,7 @@ class MainWindow(QMainWindow):
                     next_id, self._absolute_path(upcoming, entry.drive), self._facts(upcoming)
                 )
 
-    def _controls_changed(self, controls: str) -> None:
+    def media_controls_changed(self, controls: str) -> None:
         """Space, arrows, [ ] and m play only while a video or audio file is on show,
         Page Up/Down turn pages only in a PDF; otherwise those keys do what they did."""
         for action_id, spec in SPECS.items():
@@ -325,7 +265,12 @@ class MainWindow(QMainWindow):
         self.controller.set_completions(groups, tags)
         self.panel.filter_bar.set_choices(groups, albums)
 
-    def _focus_search(self) -> None:
+    def focus_tree(self) -> None:
+        shown = self.panel.tree_stack.currentWidget()
+        target = self.panel.collection.list if shown is self.panel.collection else self.tree
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
@@ -352,6 +297,7 @@ class MainWindow(QMainWindow):
 
     def _saved(self, file_id: int, status: int) -> None:
         self.model.update_status(file_id, status)
+        self.panel.collection.update_status(file_id, status)
         self.discard_check.saved(file_id, status)
 
     def _relocated(self, file_id: int) -> None:
@@ -475,6 +421,8 @@ class MainWindow(QMainWindow):
         self._lists.cancel()
         self.discard_check.stop()  # a hash can wait; a bulk change being written cannot
         self.bulk.wait()
+        for writes in self.findChildren(SerialWrites):  # album changes: milliseconds each
+            writes.wait(5_000)
         self.discard_check.confirmer.wait(5_000)
         self.mounts.shutdown()
         self.pool.waitForDone(5_000)

@@ -1,6 +1,6 @@
-"""The window's catalogue-wide tools: listings, duplicates, the copies report and the
-project groups. Each lives in its own module, imported when first asked for: none of
-them is needed to start the window and show a drive.
+"""The window's catalogue-wide tools: listings, duplicates, the copies report, the
+project groups, albums and events. Each lives in its own module, imported when first
+asked for: none of them is needed to start the window and show a drive.
 """
 
 from __future__ import annotations
@@ -39,3 +39,35 @@ def project_groups(window: MainWindow) -> None:
     from .project_groups_dialog import show_project_groups
 
     show_project_groups(window)
+
+
+def add_to_album(window: MainWindow) -> None:
+    """The files selected in the album or event shown, else in the tree."""
+    from .album_dialogs import add_selection_to_album
+    from .album_dialogs import add_to_album as add
+
+    panel = window.panel
+    if panel.showing_collection():
+        add(window, panel.collection.selected_file_ids(), on_added=panel.sources_changed)
+    else:
+        add_selection_to_album(window, on_added=panel.sources_changed)
+
+
+def new_event(window: MainWindow) -> None:
+    from .album_dialogs import new_event_from_files, new_event_from_selection
+
+    panel = window.panel
+
+    def made(_name: str) -> None:
+        panel.sources_changed()
+
+    if panel.showing_collection():
+        new_event_from_files(window, panel.collection.selected_file_ids(), on_made=made)
+    else:
+        new_event_from_selection(window, on_made=made)
+
+
+def albums_and_events(window: MainWindow) -> None:
+    from .album_manager import manage_albums
+
+    manage_albums(window, on_changed=window.panel.sources_changed)

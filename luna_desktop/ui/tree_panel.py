@@ -25,16 +25,18 @@ from PySide6.QtWidgets import (
 )
 
 from luna_desktop.catalog import queries
-from luna_desktop.catalog.filter_matches import matching
+from luna_desktop.catalog.filter_matches import found_with_counts
 from luna_desktop.catalog.filters import NO_CRITERIA, Criteria
 from luna_desktop.catalog.models import FileEntry
 from luna_desktop.catalog.queries import FileFilter
 from luna_desktop.catalog.search import SEARCH_LIMIT, SearchHits
 
 from .background import LatestOnly
+from .collection_view import CollectionView
 from .filter_bar import FilterBar
 from .mount_watch import MountWatch
 from .source_selector import Source, SourceSelector
+from .tree_collection import CollectionShown
 from .tree_model import DriveTreeModel
 
 CHIP_LABELS = (
@@ -49,7 +51,7 @@ SEARCH_SETTLE_MS = 40
 OPEN_HITS_UP_TO = 20  # folders a search opens by itself
 
 
-class TreePanel(QWidget):
+class TreePanel(CollectionShown, QWidget):
     fileChanged = Signal(object)  # the file id now current in the tree, or None
     message = Signal(str, int)  # for the status bar
     searchDone = Signal()  # a search's hits are shown (tests and benchmarks wait on it)
@@ -131,9 +133,16 @@ class TreePanel(QWidget):
         self.empty_note.setWordWrap(True)
         self.empty_note.setMargin(24)
         self.empty_note.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # An album's or an event's files, in the tree's place (ui.collection_view).
+        self.collection = CollectionView(self.may_leave)
+        self.collection.setObjectName("collection")
+        self.collection.fileChanged.connect(self._set_current)
+        self.collection.message.connect(self.message)
+        self._shown: Source | None = None  # what the tree or the list shows now
         self.tree_stack = QStackedWidget()
         self.tree_stack.addWidget(self.tree)
         self.tree_stack.addWidget(self.empty_note)
+        self.tree_stack.addWidget(self.collection)
 
         top = QVBoxLayout()
         top.setContentsMargins(6, 6, 6, 0)
@@ -168,9 +177,9 @@ class TreePanel(QWidget):
 
     def _drive_chosen(self, _index: int) -> None:
         if not self.may_leave():
-            previous = self.model.drive_id
             self.drive_combo.blockSignals(True)
-            self.drive_combo.setCurrentIndex(max(self.drive_combo.findData(previous), 0))
+            if self._shown is not None:
+                self.drive_combo.select(self._shown)
             self.drive_combo.blockSignals(False)
             return
         self.load_tree()
@@ -215,6 +224,16 @@ class TreePanel(QWidget):
 
     def load_tree(self, restore: FileEntry | None = None, keep_current: bool = False) -> None:
         """Show the chosen drive through the current filter (a search first finds its hits)."""
+        source = self.drive_combo.source()
+        if source is not None and source.kind != "drive":
+            self._show_collection(source)
+            return
+        if self.showing_collection():  # back to a drive's tree
+            for widget in self._tree_controls():
+                widget.setEnabled(True)
+            if self.collection.list.hasFocus() or self.collection.note.hasFocus():
+                self.tree.setFocus()
+        self._shown = source
         file_filter = self.current_filter()
         drive_id = self.drive_id()
         if not file_filter.searching or drive_id is None:
@@ -224,7 +243,7 @@ class TreePanel(QWidget):
         self.search_note.setText("Searching…")
         self.search_note.show()
         self._searches.request(
-            lambda stale: _search_with_counts(drive_id, file_filter, stale),
+            lambda stale: found_with_counts(drive_id, file_filter, stale),
             lambda found: self._show_found(drive_id, file_filter, found, keep_current, restore),
             lambda exc: self.message.emit(f"The search failed: {exc}", 8000),
         )
@@ -300,6 +319,8 @@ class TreePanel(QWidget):
 
     def show_empty_note(self) -> None:
         """Say what to do when the tree has nothing to show, instead of a blank pane."""
+        if self.showing_collection():
+            return  # the collection list says why it is empty itself
         had_focus = self.tree.hasFocus() or self.empty_note.hasFocus()
         if self.model.rowCount():
             self.tree_stack.setCurrentWidget(self.tree)
@@ -326,6 +347,8 @@ class TreePanel(QWidget):
     # -- the current file ------------------------------------------------------------------
 
     def select_file(self, entry: FileEntry, scroll: bool = True) -> bool:
+        if self.showing_collection():
+            return self.collection.select_file_id(entry.id)
         index = self.model.find_file(entry.id, entry.folder)
         if not index.isValid():
             return False
@@ -348,6 +371,8 @@ class TreePanel(QWidget):
 
     def select_first(self) -> None:
         """Make the first row current when nothing is (a folder opens, a file shows)."""
+        if self.showing_collection():
+            return  # the list makes its first file current when it has read them
         if self.model.rowCount() and not self.tree.currentIndex().isValid():
             first = self.model.index(0, 0)
             self.tree.setCurrentIndex(first)
@@ -387,11 +412,16 @@ class TreePanel(QWidget):
         self.fileChanged.emit(file_id)
 
     def next_file_id(self, file_id: int) -> int | None:
+        if self.showing_collection():
+            return self.collection.next_file_id(file_id)
         return self.model.file_id(self.model.sibling_file(self.model.file_index(file_id), 1))
 
     # -- moving around ----------------------------------------------------------------------
 
     def step_file(self, step: int) -> None:
+        if self.showing_collection():
+            self.collection.step_file(step)
+            return
         index = self.tree.currentIndex()
         if self.model.file_id(index) is None:
             target = self.model.first_file(index) if step > 0 else QModelIndex()
@@ -408,6 +438,9 @@ class TreePanel(QWidget):
             )
 
     def next_unreviewed(self, current: FileEntry | None) -> None:
+        if self.showing_collection():
+            self.collection.next_unreviewed()
+            return
         drive_id = self.drive_id()
         if drive_id is None:
             return
@@ -435,6 +468,9 @@ class TreePanel(QWidget):
 
     def reload_keeping_place(self, current: FileEntry | None) -> None:
         """New counts and files from the catalogue; the current file and its edits stay."""
+        if self.showing_collection():
+            self.collection.reload()
+            return
         expanded = [
             path
             for path in self.model.folder_paths()
@@ -452,21 +488,3 @@ class TreePanel(QWidget):
                 self.select_file(current, scroll=False)
         finally:
             self._guard_busy = False
-
-
-def _search_with_counts(
-    drive_id: int, file_filter: FileFilter, stale: Callable[[], bool]
-) -> tuple[SearchHits, list[queries.FolderCount], SearchHits | None]:
-    """On the search thread: the hits, the counts of the folders that hold them (so the
-    GUI thread only lays out what matched), and, when the chip hides unreviewed files
-    (For upload, Missing…), the unreviewed hits that u walks."""
-    hits = matching(
-        drive_id, file_filter.criteria, file_filter.search, file_filter.chip, should_stop=stale
-    )
-    counts = [c for c in queries.folder_counts(drive_id, file_filter, hits) if c.matching]
-    review = None
-    if file_filter.chip not in ("all", "unreviewed"):
-        review = matching(
-            drive_id, file_filter.criteria, file_filter.search, "unreviewed", should_stop=stale
-        )
-    return hits, counts, review
