@@ -7,7 +7,7 @@ import json
 import pytest
 
 from luna_desktop.catalog import duplicates
-from luna_desktop.catalog.models import DuplicateGroup
+from luna_desktop.catalog.models import Album, AlbumEntry, DuplicateGroup
 from luna_desktop.cli.main import main
 from luna_desktop.scan.oshash import content_hash
 from tests import filter_archive as fa
@@ -158,3 +158,19 @@ def test_bad_values_are_refused_clearly(ls, args, message):
     code, paths, out, err = ls(*args)
     assert code == 1 and out == "" and paths == []
     assert err.startswith(message), err
+
+
+def test_an_album_is_listed_in_its_order_without_a_drive(archive, tmp_path, capsys):
+    catalog = str(tmp_path / "catalog.sqlite3")
+    capsys.readouterr()
+    assert main(["--catalog", catalog, "ls", "--album", fa.ALBUM, "--json"]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    in_order = [
+        f"{e.file.drive.name}:{e.file.folder}/{e.file.filename}"
+        for e in AlbumEntry.select().join(Album).where(Album.name == fa.ALBUM)
+        .order_by(AlbumEntry.position)
+    ]  # fmt: skip
+    assert [f"{d['drive']}:{d['path']}/{d['filename']}" for d in listed] == in_order
+    assert len(in_order) == 3
+    assert main(["--catalog", catalog, "ls"]) == 1
+    assert "give a DRIVE, or --album NAME" in capsys.readouterr().err

@@ -21,13 +21,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ls",
         help="list a drive's catalogued files",
         description=(
-            "List every catalogued file of DRIVE at and below FOLDER, in path order. "
+            "List every catalogued file of DRIVE at and below FOLDER, in path order; "
+            "with --album and no DRIVE, the album's files on every drive, in its order. "
             "Filters combine: a file is listed when it passes all of them."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("drive", metavar="DRIVE")
+    p.add_argument("drive", metavar="DRIVE", nargs="?")
     p.add_argument("folder", metavar="FOLDER", nargs="?", default="")
     p.add_argument("--json", action="store_true", help="JSON Lines: one object per file")
     _add_filters(p)
@@ -86,13 +87,22 @@ def run(args: argparse.Namespace) -> int:
     from luna_desktop.catalog.records import file_as_dict
     from luna_desktop.catalog.status import Status
 
+    from .main import UserError
+
     criteria = _criteria(args)  # bad values fail before the catalogue is opened
+    if args.drive is None and not args.album:
+        raise UserError("give a DRIVE, or --album NAME to list an album across drives")
     # The listing has always shown missing files too (flagged M): that is no filter.
     filtered = criteria != Criteria(missing=BOTH)
     open_from_args(args)
-    drive = get_drive(args.drive)
+    drive = get_drive(args.drive) if args.drive is not None else None
+    rows = (
+        _files(drive, args.folder, criteria if filtered else None)
+        if drive is not None
+        else _album_files(criteria)
+    )
     count = 0
-    for row in _files(drive, args.folder, criteria if filtered else None):
+    for row in rows:
         count += 1
         if args.json:
             print_json_line(file_as_dict(row))
@@ -101,15 +111,17 @@ def run(args: argparse.Namespace) -> int:
         # M missing, E read with an error, n read in full but with notes.
         flags = "M" if not row.present else "E" if row.error else "n" if row.scan_notes else " "
         dims = f"{row.width}x{row.height}" if row.width and row.height else _length(row)
+        where = row.display_path if drive is not None else f"{row.drive_name}:{row.display_path}"
         print(
             f"{status.glyph}{flags} {human_size(row.size):>9}  {row.kind:<8} {dims:>11}  "
-            f"{(row.taken_at or '')[:19]:<19}  {row.display_path}"
+            f"{(row.taken_at or '')[:19]:<19}  {where}"
         )
     if count == 0 and not args.json and filtered:
         where = f" under {args.folder!r}" if args.folder else ""
         # Missing files are listed by default: no need to say so.
         shown = replace(criteria, missing=PRESENT) if criteria.missing == BOTH else criteria
-        print(f"No files{where} on {drive.name} match: {shown.describe()}.")
+        on = drive.name if drive is not None else "any drive"
+        print(f"No files{where} on {on} match: {shown.describe()}.")
     elif count == 0 and not args.json and args.folder:
         print(f"No files under {args.folder!r} on {drive.name}.")
     return 0
@@ -149,6 +161,26 @@ def _files(drive: Drive, folder: str, criteria: Criteria | None) -> Iterator[Fil
             | ((FileEntry.folder > folder + "/") & (FileEntry.folder < folder + "0"))
         )
     return query.order_by(FileEntry.folder, FileEntry.filename).objects().iterator()
+
+
+def _album_files(criteria: Criteria) -> Iterator[FileEntry]:
+    """An album's files on every drive that pass `criteria`, in the album's order."""
+    from luna_desktop.catalog.albums import album_file_ids
+    from luna_desktop.catalog.filter_sql import check_names, criteria_expression
+    from luna_desktop.catalog.models import FileEntry
+    from luna_desktop.catalog.records import file_query
+
+    check_names(criteria)
+    ids = album_file_ids(criteria.album or "")
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found = {
+            row.id: row
+            for row in file_query()
+            .where(FileEntry.id.in_(chunk) & criteria_expression(criteria))
+            .objects()
+        }
+        yield from (found[i] for i in chunk if i in found)
 
 
 def _length(row: FileEntry) -> str:
