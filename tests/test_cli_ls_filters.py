@@ -132,7 +132,7 @@ def test_json_lines_keep_their_shape(ls):
 def test_no_match_says_what_was_asked(ls):
     code, paths, out, _ = ls("--kind", "video", "--camera", "Nikon")
     assert code == 0 and paths == []
-    assert out.strip() == "No files on Archive match: Videos · Nikon."
+    assert out.strip() == "No files on Archive match: Videos · camera Nikon."
     code, _, out, _ = ls("1998", "--album", fa.ALBUM, "--missing")
     assert out.strip() == "No files under '1998' on Archive match: Album Best of · missing files."
     code, _, out, _ = ls("--kind", "video", "--json")

@@ -356,7 +356,7 @@ def test_describe():
     june = Criteria(
         kinds={"video"}, camera="Canon", date_from=date(1998, 6, 1), date_to=date(1998, 6, 30)
     )
-    assert june.describe() == "Videos · Canon · 1998-06-01 – 1998-06-30"
+    assert june.describe() == "Videos · camera Canon · 1998-06-01 – 1998-06-30"
     assert Criteria().describe() == "All files"
     assert Criteria(kinds={"video", "image"}).describe() == "Images or videos"
     assert Criteria(date_from=date(1998, 6, 1)).describe() == "Since 1998-06-01"

@@ -101,12 +101,12 @@ class Criteria:
         return self == Criteria()
 
     def describe(self) -> str:
-        """One line for a person: "Videos · Canon · 1998-06-01 – 1998-06-30"."""
+        """One line for a person: "Videos · camera Canon · 1998-06-01 – 1998-06-30"."""
         parts = []
         if self.kinds:
             parts.append(_either([_KIND_LABELS[k] for k in KINDS if k in self.kinds]))
         if self.camera:
-            parts.append(self.camera)
+            parts.append(f"camera {self.camera}")
         if self.date_from and self.date_to:
             parts.append(f"{self.date_from} – {self.date_to}")
         elif self.date_from or self.date_to:

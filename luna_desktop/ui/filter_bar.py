@@ -162,6 +162,7 @@ class FilterDialog(QDialog):
         layout.addWidget(self.buttons)
         for edit in (self.camera, self.date_from, self.date_to, self.tags):
             edit.textChanged.connect(self._check)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 40)
         self.kind.setFocus()
         self._check()
 

@@ -147,7 +147,7 @@ class TreePanel(CollectionShown, QWidget):
         top = QVBoxLayout()
         top.setContentsMargins(6, 6, 6, 0)
         drive_row = QHBoxLayout()
-        drive_label = QLabel("&Drive")
+        drive_label = QLabel("Sho&w")
         drive_label.setBuddy(self.drive_combo)
         drive_row.addWidget(drive_label)
         drive_row.addWidget(self.drive_combo, 1)
@@ -336,7 +336,9 @@ class TreePanel(CollectionShown, QWidget):
         elif self.scanning_drive is not None and self.scanning_drive == self.drive_name():
             text = "<p><b>Scanning…</b></p><p>Files appear here as they are catalogued.</p>"
         elif not self.current_filter().is_default:
-            text = "<p><b>No files match</b></p><p>Choose All or clear the search.</p>"
+            text = (
+                "<p><b>No files match</b></p><p>Choose All, or clear the search or the filter.</p>"
+            )
         else:
             text = "<p><b>This drive has no files</b></p>"
         self.empty_note.setText(text)
