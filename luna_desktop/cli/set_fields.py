@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import re
-from collections.abc import Iterator
 
-from .common import find_by_path, get_drive, open_from_args
-
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+from .common import open_from_args
+from .targets import file_ids_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,16 +43,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("nothing to set: give --status, --title, --project-group, --tag, "
                         "--date, --description or --notes")  # fmt: skip
     open_from_args(args)
-    ids: dict[int, None] = {}  # in order, each file once
-    for target in args.targets:
-        found = list(_files(target))
-        if not found:
-            raise UserError(f"{target} is not in the catalogue (scan its drive first?)")
-        ids.update(dict.fromkeys(found))
+    ids = file_ids_of(args.targets)  # in order, each file once
     curator = (args.curator or "").strip() or getpass.getuser()
     result = set_fields(ids, values, curator)
     fields = ", ".join(name.replace("_", " ") for name in values)
-    print(f"Set {fields} on {result.files:,} files ({result.changed:,} changed) as {curator}.")
+    files = "1 file" if result.files == 1 else f"{result.files:,} files"
+    print(f"Set {fields} on {files} ({result.changed:,} changed) as {curator}.")
     return 0
 
 
@@ -84,24 +78,3 @@ def _values(args: argparse.Namespace) -> dict[str, object]:
     if args.tag:
         values["tags"] = [t.strip() for t in args.tag if t.strip()]
     return values
-
-
-def _files(target: str) -> Iterator[int]:
-    """The file ids a TARGET names: one file, or every file under a folder."""
-    from luna_desktop.catalog.models import FileEntry
-    from luna_desktop.catalog.records import files_under
-
-    if _UUID.match(target):
-        row = FileEntry.get_or_none(FileEntry.uuid == target.lower())
-        if row is not None:
-            yield row.id
-        return
-    row = find_by_path(target)
-    if row is not None:
-        yield row.id
-        return
-    drive_name, sep, folder = target.partition(":")
-    if sep:
-        drive = get_drive(drive_name)
-        for entry in files_under(drive, folder.strip("/")):
-            yield entry.id

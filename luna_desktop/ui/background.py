@@ -18,21 +18,27 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 log = logging.getLogger(__name__)
 
 
-class _Bridge(QObject):
+class Bridge(QObject):
+    """Carries a pool thread's outcome back to the thread that owns the requester."""
+
     done = Signal(int, object, object)  # ticket, result, exception
 
 
-class _Job(QRunnable):
-    def __init__(self, ticket: int, work: Callable[[], Any], bridge: _Bridge) -> None:
+class Job(QRunnable):
+    """Runs `work` on a pool thread and reports through the bridge, under its ticket."""
+
+    def __init__(
+        self, ticket: int, work: Callable[[], Any], bridge: Bridge, what: str = "background work"
+    ) -> None:
         super().__init__()
-        self._ticket, self._work, self._bridge = ticket, work, bridge
+        self._ticket, self._work, self._bridge, self._what = ticket, work, bridge, what
 
     def run(self) -> None:
         result, error = None, None
         try:
             result = self._work()
         except Exception as exc:  # reported to the requester, which says what happened
-            log.exception("background question failed")
+            log.exception("%s failed", self._what)
             error = exc
         with contextlib.suppress(RuntimeError):  # the requester is gone
             self._bridge.done.emit(self._ticket, result, error)
@@ -45,7 +51,7 @@ class LatestOnly(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._bridge = _Bridge(self)  # after the pool: destroyed after it has finished
+        self._bridge = Bridge(self)  # after the pool: destroyed after it has finished
         self._bridge.done.connect(self._finished)
         self._ticket = 0
         self._running: int | None = None
@@ -87,7 +93,7 @@ class LatestOnly(QObject):
 
     def _start(self, ticket: int, work: Callable[[], Any]) -> None:
         self._running = ticket
-        self._pool.start(_Job(ticket, work, self._bridge))
+        self._pool.start(Job(ticket, work, self._bridge, "a background question"))
 
     def _finished(self, ticket: int, result: Any, error: Exception | None) -> None:
         self._running = None

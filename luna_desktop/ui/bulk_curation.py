@@ -19,8 +19,8 @@ from luna_desktop.catalog.models import FileEntry
 from luna_desktop.catalog.selection import selected_file_ids
 from luna_desktop.catalog.status import Status
 
-from .background import LatestOnly
 from .bulk_edit_dialog import BulkEditDialog
+from .serial_writes import SerialWrites
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -51,7 +51,8 @@ class BulkCuration(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self._writes = LatestOnly(self)
+        # Every change is written, in the order made (LatestOnly would drop one waiting).
+        self._writes = SerialWrites(self)
 
     @property
     def busy(self) -> bool:
@@ -117,7 +118,7 @@ class BulkCuration(QObject):
         what = _describe_values(values)
         self._say(f"Setting {what} on {selection.describe()}…", 0)
 
-        def work(_stale) -> curation.BulkResult:
+        def work() -> curation.BulkResult:
             ids = list(selection.files)
             if selection.drive_id is not None:
                 ids = selected_file_ids(
@@ -125,7 +126,7 @@ class BulkCuration(QObject):
                 )
             return curation.set_fields(ids, values, curator)
 
-        self._writes.request(
+        self._writes.submit(
             work, lambda result: self._applied(result, what, selection), self._failed
         )
 
@@ -151,7 +152,7 @@ class BulkCuration(QObject):
         if not self._may_change():
             return
         curator = self.window.settings.curator_name
-        self._writes.request(lambda _stale: curation.undo_last(curator), self._undone, self._failed)
+        self._writes.submit(lambda: curation.undo_last(curator), self._undone, self._failed)
 
     def _undone(self, undone: curation.Undone | None) -> None:
         if undone is None:

@@ -8,34 +8,15 @@ first come, first served, and each one's own callback hears how it went.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from .background import Bridge, Job
 
 log = logging.getLogger(__name__)
-
-
-class _Bridge(QObject):
-    done = Signal(int, object, object)  # ticket, result, exception
-
-
-class _Write(QRunnable):
-    def __init__(self, ticket: int, work: Callable[[], Any], bridge: _Bridge) -> None:
-        super().__init__()
-        self._ticket, self._work, self._bridge = ticket, work, bridge
-
-    def run(self) -> None:
-        result, error = None, None
-        try:
-            result = self._work()
-        except Exception as exc:  # the requester says what happened, in words
-            log.exception("a catalogue write failed")
-            error = exc
-        with contextlib.suppress(RuntimeError):  # the requester is gone
-            self._bridge.done.emit(self._ticket, result, error)
 
 
 class SerialWrites(QObject):
@@ -45,7 +26,7 @@ class SerialWrites(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)  # one at a time, in the order given
-        self._bridge = _Bridge(self)
+        self._bridge = Bridge(self)
         self._bridge.done.connect(self._finished)
         self._ticket = 0
         self._callbacks: dict[int, tuple[Callable[[Any], None], Callable[[Exception], None]]] = {}
@@ -62,7 +43,7 @@ class SerialWrites(QObject):
     ) -> None:
         self._ticket += 1
         self._callbacks[self._ticket] = (done, failed)
-        self._pool.start(_Write(self._ticket, work, self._bridge))
+        self._pool.start(Job(self._ticket, work, self._bridge, "a catalogue write"))
 
     def wait(self, msecs: int = -1) -> bool:
         return self._pool.waitForDone(msecs)
