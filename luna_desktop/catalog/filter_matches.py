@@ -20,23 +20,21 @@ files (`truncated`).
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 
-from peewee import JOIN, Expression, OperationalError, Table, fn
+from peewee import JOIN, Expression, Table, fn
 
 from . import queries
 from .filter_sql import criteria_expression, driving_ids
 from .filters import Criteria
-from .models import DB, FileEntry
+from .models import FileEntry
 from .queries import FileFilter
 from .search import (
     SEARCH_BUDGET_S,
     SEARCH_LIMIT,
     TRIGRAM,
     SearchHits,
+    interruptible,
     looks_like_oshash,
     match_expression,
     matching_folders,
@@ -44,7 +42,6 @@ from .search import (
     words_of,
 )
 
-_CHECK_EVERY = 20_000  # SQLite VM steps between checks of the budget and `should_stop`
 _FOLDERS_PER_QUERY = 500  # well under SQLite's limit on bound variables
 _FILE_SEARCH = Table("file_search")  # catalog.derived's FTS5 index, rowid = file id
 _ByFolder = FileEntry.alias("by_folder")
@@ -72,7 +69,7 @@ def matching(
     hits = SearchHits(search_text)
     where = (FileEntry.drive == drive_id) & criteria_expression(criteria, chip)
     collected = _Collector(hits, limit)
-    with _interruptible(hits, should_stop, budget_s):
+    with interruptible(hits, should_stop, budget_s):
         words = words_of(search_text)
         if words:
             _add_text_matches(drive_id, search_text, words, where, collected)
@@ -149,25 +146,6 @@ def _add_text_matches(
         if len(word) < TRIGRAM:  # too short for the index: checked on the rows
             where &= fn.instr(indexed_text, word) > 0
     collected.add(_ids_and_folders(where, limit, fs))
-
-
-@contextmanager
-def _interruptible(hits: SearchHits, should_stop: Callable[[], bool], budget_s: float):
-    """Interrupt the queries run inside past the budget or when asked; keep what they
-    found so far and mark the hits `interrupted`."""
-    deadline = time.monotonic() + budget_s
-    connection = DB.connection()
-    connection.set_progress_handler(
-        lambda: should_stop() or time.monotonic() > deadline, _CHECK_EVERY
-    )
-    try:
-        yield
-    except (sqlite3.OperationalError, OperationalError) as exc:
-        if "interrupted" not in str(exc):
-            raise
-        hits.interrupted = True
-    finally:
-        connection.set_progress_handler(None, 0)
 
 
 def found_with_counts(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from peewee import OperationalError
@@ -93,20 +94,28 @@ def search(
     hits = SearchHits(text)
     if not words_of(text):
         return hits
+    with interruptible(hits, should_stop, budget_s):
+        _search(drive_id, text, chip, limit, hits)
+    return hits
+
+
+@contextmanager
+def interruptible(hits: SearchHits, should_stop: Callable[[], bool], budget_s: float):
+    """Interrupt the queries run inside past the budget or when asked; keep what they
+    found so far and mark the hits `interrupted`."""
     deadline = time.monotonic() + budget_s
     connection = DB.connection()
     connection.set_progress_handler(
         lambda: should_stop() or time.monotonic() > deadline, _CHECK_EVERY
     )
     try:
-        _search(drive_id, text, chip, limit, hits)
+        yield
     except (sqlite3.OperationalError, OperationalError) as exc:
         if "interrupted" not in str(exc):
             raise
         hits.interrupted = True
     finally:
         connection.set_progress_handler(None, 0)
-    return hits
 
 
 def _search(drive_id: int, text: str, chip: str, limit: int, hits: SearchHits) -> None:
