@@ -136,3 +136,31 @@ def test_undo_leaves_a_field_changed_again_since(cat, capsys):
     found = rows(cat, capsys)
     assert (found["a.jpg"]["status"], found["a.jpg"]["title"]) == ("unreviewed", "The vows")
     assert (found["b.jpg"]["status"], found["b.jpg"]["title"]) == ("unreviewed", "")
+
+
+def test_a_folder_of_a_thousand_files_is_one_step_undone_whole(tmp_path, capsys):
+    """The issue's figure (under a second) is tests/bench/bulk_bench.py's; this is the
+    step: one change set for all 1,000 files, and one undo that puts every one back."""
+    from luna_desktop.catalog.database import open_catalog
+    from luna_desktop.catalog.models import DB, Drive
+
+    path = tmp_path / "many.sqlite3"
+    open_catalog(path)
+    drive = Drive.create(name="Big")
+    DB.obj.connection().executemany(
+        "INSERT INTO file_entry (uuid, drive_id, folder, filename, size, kind, present, "
+        "status, title, description, notes, version) "
+        "VALUES (?, ?, ?, ?, 1, 'image', 1, 1, '', '', '', 1)",
+        [(f"00000000-0000-0000-0000-{i:012d}", drive.id, "roll" if i < 1000 else "other",
+          f"{i:04d}.jpg") for i in range(1010)],
+    )  # fmt: skip
+    DB.obj.connection().commit()
+    close_catalog()
+    assert main(["--catalog", str(path), "set", "Big:roll", "--status", "upload"]) == 0
+    assert "on 1,000 files (1,000 changed)" in capsys.readouterr().out
+    assert FileEntry.select().where(FileEntry.status == 2).count() == 1000
+    assert EditLog.select().count() == 1000
+    assert len({e.change_set for e in EditLog.select()}) == 1
+    assert main(["--catalog", str(path), "undo"]) == 0
+    assert "1,000 files" in capsys.readouterr().out
+    assert FileEntry.select().where(FileEntry.status == 1).count() == 1010
