@@ -194,3 +194,21 @@ def test_the_dialog_goes_field_to_field_and_says_when_a_group_is_new(qtbot):
     qtbot.keyClick(dialog.status, Qt.Key.Key_Down)  # choosing a status ticks it
     assert dialog.checks["status"].isChecked()
     assert dialog.values() == {"status": 2, "project_group": "Weddings 2001"}
+
+
+def test_a_key_pressed_while_another_drive_is_being_read_changes_nothing(window, qtbot, tmp_path):
+    w = window
+    make_jpeg(tmp_path / "other" / ROLL / "z.jpg", size=(64, 48))
+    run_scan(tmp_path / "other", "Other")  # the same folder name on another drive
+    w.reload_drives(select="Archive")
+    qtbot.waitUntil(lambda: w.model.folder_index(ROLL) is not None)
+    w.panel.select_folder(ROLL)
+    w.tree.setFocus()
+    # The selector names Other; the tree still shows Archive (its tree not read yet).
+    w.drive_combo.blockSignals(True)
+    w.drive_combo.setCurrentIndex(w.drive_combo.findText("Other", Qt.MatchFlag.MatchStartsWith))
+    w.drive_combo.blockSignals(False)
+    assert not w.panel.settled
+    qtbot.keyClick(w.tree, Qt.Key.Key_5)
+    assert "still being read" in w.statusBar().currentMessage()
+    assert {f.status for f in FileEntry.select()} == {int(Status.UNREVIEWED)}

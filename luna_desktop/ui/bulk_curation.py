@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QObject
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QObject
 from PySide6.QtWidgets import QMessageBox
 
 from luna_desktop.catalog import curation
@@ -66,7 +66,9 @@ class BulkCuration(QObject):
         panel = self.window.panel
         if panel.showing_collection():  # an album's or event's files, from any drives
             return Selection(None, tuple(panel.collection.selected_file_ids()), ())
-        drive_id = panel.drive_id()
+        # The drive the tree shows: its rows are what is selected (the selector may
+        # already name another drive whose tree is still being read).
+        drive_id = panel.model.drive_id
         if drive_id is None:
             return None
         files: list[int] = []
@@ -169,6 +171,9 @@ class BulkCuration(QObject):
     # -- helpers ----------------------------------------------------------------------------
 
     def _may_change(self) -> bool:
+        if not self.window.panel.settled:
+            self._say("The tree is still being read — press the key again in a moment", 4000)
+            return False
         if self.window.form.is_dirty():
             self._say("Save (Ctrl+S) or discard (Esc) the edits in the form first", 6000)
             return False
@@ -196,23 +201,40 @@ class BulkCuration(QObject):
             window.controller.open(FileEntry.get_or_none(FileEntry.id == current.id))
 
     def _reselect(self, selection: Selection) -> None:
-        """The selection the change was made on stays selected, for the next key."""
+        """The selection the change was made on stays selected, for the next key. One
+        QItemSelection, selected once: row by row, Qt's selection model takes seconds
+        for a few thousand rows."""
         panel = self.window.panel
         if panel.showing_collection():
             return  # the list keeps its own selection through a reload
-        model, chosen = panel.model, panel.tree.selectionModel()
-        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-        for file_id in selection.files:
-            index = model.file_index(file_id)
-            if index.isValid():
-                chosen.select(index, flags)
-        for folder in selection.folders:
-            index = model.folder_index(folder)
-            if index is not None:
-                chosen.select(index, flags)
+        model = panel.model
+        indexes = [model.file_index(file_id) for file_id in selection.files]
+        indexes += [model.folder_index(folder) for folder in selection.folders]
+        chosen = QItemSelection()
+        for first, last in _runs([i for i in indexes if i is not None and i.isValid()]):
+            chosen.select(first, last)
+        panel.tree.selectionModel().select(
+            chosen,
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
 
     def _say(self, text: str, ms: int = 6000) -> None:
         self.window.statusBar().showMessage(text, ms)
+
+
+def _runs(indexes: list[QModelIndex]) -> list[tuple[QModelIndex, QModelIndex]]:
+    """Rows next to each other under one parent, as (first, last) pairs: a selected
+    folder of 5,000 files is one range, not 5,000."""
+    runs: list[tuple[QModelIndex, QModelIndex]] = []
+    ordered = sorted(indexes, key=lambda i: (id(i.internalPointer().parent), i.row()))
+    for index in ordered:
+        if runs:
+            first, last = runs[-1]
+            if index.parent() == last.parent() and index.row() == last.row() + 1:
+                runs[-1] = (first, index)
+                continue
+        runs.append((index, index))
+    return runs
 
 
 def _files(n: int) -> str:

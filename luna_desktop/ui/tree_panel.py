@@ -172,6 +172,12 @@ class TreePanel(CollectionShown, QWidget):
     def drive_id(self) -> int | None:
         return self.drive_combo.drive_id()
 
+    @property
+    def settled(self) -> bool:
+        """Whether the tree shows what the selector, chips and search say (not while a
+        search or another drive's tree is still being read)."""
+        return not self._searches.busy and self.drive_combo.drive_id() == self.model.drive_id
+
     def drive_name(self) -> str | None:
         return self.drive_combo.drive_name()
 
