@@ -385,3 +385,26 @@ def test_a_long_list_of_groups_is_read_a_page_at_a_time(qtbot, catalog, drives, 
         assert [m.member.drive for m in panel.view.members] == ["Card A", "Card B"]
     finally:
         _close(w)
+
+
+def test_typing_that_starts_while_the_copies_are_written_is_kept(window, qtbot):
+    """Apply was clicked with a clean form; the curator types before the change lands
+    (hashing a discard can take minutes): the form keeps the typing."""
+    w = window
+    copy = _file("Backup", "IMG_1.jpg")
+    show_drive(w, "Backup")
+    assert w.select_file(copy)
+    qtbot.waitUntil(lambda: w.current_file is not None and w.current_file.id == copy.id)
+    panel = open_panel(w, qtbot)
+    panel.status_combo.setCurrentIndex(panel.status_combo.findData(int(Status.RESTRICTED)))
+    real = panel._applied
+
+    def typed_first(*args) -> None:  # the change lands after the curator typed
+        qtbot.keyClicks(w.form.title, "typed meanwhile")
+        real(*args)
+
+    panel._applied = typed_first
+    panel.apply_button.click()
+    qtbot.waitUntil(lambda: "Restricted set on 1 copy" in panel.message_text)
+    assert FileEntry.get_by_id(copy.id).status == Status.RESTRICTED
+    assert w.form.value().title == "typed meanwhile" and w.form.is_dirty()

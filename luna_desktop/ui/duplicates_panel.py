@@ -368,7 +368,13 @@ class DuplicatesPanel(QDialog):
         text, warn = applied_words(status, applied, self._skipped)
         self._written(applied.view, text, warn)
         current = self.main.current_file
-        if current is not None and current.id in {m.id for m in applied.changed}:
+        # With typing in the form, the form stays: its save meets this change as any
+        # other save made meanwhile (fields both changed are asked about).
+        if (
+            current is not None
+            and current.id in {m.id for m in applied.changed}
+            and not self.main.form.is_dirty()
+        ):
             from luna_desktop.catalog import queries
 
             self.main.controller.open(queries.file_with_drive(current.id))
