@@ -117,3 +117,27 @@ def test_a_selection_in_an_album_takes_a_status_key_as_one_change(window, ids, q
     assert FileEntry.get_by_id(ids["d.jpg"]).status == restricted
     assert FileEntry.get_by_id(ids["a.jpg"]).status == restricted
     assert FileEntry.get_by_id(ids["c.jpg"]).status == int(Status.UNREVIEWED)
+
+
+def test_renaming_or_deleting_the_album_on_show_keeps_the_typing(window, ids, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.ui_helpers import answer_next_dialog
+
+    w, listed = window, window.panel.collection
+    choose(w, qtbot, "album", "Best")
+    qtbot.waitUntil(lambda: w.current_file is not None and w.current_file.filename == "d.jpg")
+    qtbot.keyClicks(w.form.title, "Bride arriving")
+    assert w.form.value().title == "Bride arriving", w.form.isEnabled()
+    albums.rename_album("Best", "Best of 1998")  # what Albums and Events… writes
+    w.panel.sources_changed(renamed=(Source("album", "Best"), Source("album", "Best of 1998")))
+    assert w.drive_combo.source() == Source("album", "Best of 1998")
+    assert "Best of 1998" in listed.caption.text()
+    assert w.form.value().title == "Bride arriving" and w.current_file.filename == "d.jpg"
+
+    albums.delete_album("Best of 1998")
+    asked = answer_next_dialog(QMessageBox.StandardButton.Cancel)  # keep editing
+    w.panel.sources_changed()
+    assert asked and "Save your edits" in asked[0]
+    assert w.form.value().title == "Bride arriving" and w.form.is_dirty()
+    assert "save or discard your edits" in w.statusBar().currentMessage()

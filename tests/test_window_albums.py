@@ -24,6 +24,7 @@ from luna_desktop.ui.album_manager import AlbumManager, manage_albums
 from luna_desktop.ui.collection_view import CollectionView
 from luna_desktop.ui.main_window import MainWindow
 from luna_desktop.ui.settings import Settings
+from luna_desktop.ui.source_selector import Source
 from tests.media_factory import make_jpeg
 from tests.scanning import run_scan
 from tests.ui_helpers import answer_next_dialog, click_in_next_dialog
@@ -421,7 +422,7 @@ def test_albums_and_events_are_renamed_and_deleted_with_their_counts(window, ids
     albums.create_album("Wedding")
     albums.add_files("Wedding", [ids["a.jpg"], ids["c.jpg"]])
     events.create_event("June", "1998-06")
-    changes: list[int] = []
+    changes: list[dict] = []
     seen: list[list[str]] = []
 
     def act(dialog: AlbumManager) -> None:
@@ -438,10 +439,15 @@ def test_albums_and_events_are_renamed_and_deleted_with_their_counts(window, ids
         qtbot.keyClick(dialog.list, Qt.Key.Key_Escape)
 
     in_next_dialog(AlbumManager, act)
-    manage_albums(window, on_changed=lambda: changes.append(1))
+    manage_albums(window, on_changed=lambda **said: changes.append(said))
     assert seen == [
         ["Album · Wedding    (2 files)", "Event · June    (June 1998, 3 files)"],
         ["Album · Wedding 1998    (2 files)"],
     ]
     assert in_album("Wedding 1998", ids) == ["a.jpg", "c.jpg"]
     assert not Event.select().exists() and FileEntry.select().count() == len(FILES)
+    # The selector hears of a rename as one, so an album on show stays shown.
+    assert changes == [
+        {"renamed": (Source("album", "Wedding"), Source("album", "Wedding 1998"))},
+        {},
+    ]

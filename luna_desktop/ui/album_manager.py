@@ -30,6 +30,7 @@ from .album_dialogs import album_writes
 from .background import LatestOnly
 from .collection_model import human_span
 from .project_group_prompts import ask_name, confirm
+from .source_selector import Source
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -51,7 +52,7 @@ def count_files() -> dict[tuple[str, str], int]:
 
 
 class AlbumManager(QDialog):
-    def __init__(self, window: MainWindow, on_changed: Callable[[], None]) -> None:
+    def __init__(self, window: MainWindow, on_changed: Callable[..., None]) -> None:
         super().__init__(window)
         self.setObjectName("album_manager")
         self.setWindowTitle("Albums and Events")
@@ -140,7 +141,7 @@ class AlbumManager(QDialog):
         def work() -> tuple[str, str]:
             return kind, change(old, new).name
 
-        self._write(work, lambda name: f"Renamed the {kind} “{old}” to “{name}”")
+        self._write(work, lambda name: f"Renamed the {kind} “{old}” to “{name}”", renamed_from=old)
 
     def delete(self) -> None:
         chosen = self._chosen()
@@ -164,14 +165,22 @@ class AlbumManager(QDialog):
         self._write(work, lambda _name: f"Deleted the {kind} “{name}”")
 
     def _write(
-        self, work: Callable[[], tuple[str, str] | None], said: Callable[[str], str]
+        self,
+        work: Callable[[], tuple[str, str] | None],
+        said: Callable[[str], str],
+        renamed_from: str | None = None,
     ) -> None:
-        """`work` returns the (kind, name) to choose after, or None."""
+        """`work` returns the (kind, name) to choose after, or None. `renamed_from`: the
+        old name, so that an album or event on show stays shown under its new one."""
 
         def done(chosen: tuple[str, str] | None) -> None:
             self.window_.statusBar().showMessage(said(chosen[1] if chosen else ""), 8000)
             self.fill(chosen)
-            self.on_changed()
+            if renamed_from is not None and chosen is not None:
+                kind, name = chosen
+                self.on_changed(renamed=(Source(kind, renamed_from), Source(kind, name)))
+            else:
+                self.on_changed()
 
         def failed(exc: Exception) -> None:
             self.note.setText(f"Nothing was changed: {exc}")
@@ -188,7 +197,7 @@ class AlbumManager(QDialog):
             super().keyPressEvent(event)
 
 
-def manage_albums(window: MainWindow, on_changed: Callable[[], None] = lambda: None) -> None:
+def manage_albums(window: MainWindow, on_changed: Callable[..., None] = lambda **_: None) -> None:
     """Albums and Events…: rename and delete them, with how many files each holds.
     `on_changed` runs after each change (the selector lists them)."""
     dialog = AlbumManager(window, on_changed)

@@ -111,6 +111,12 @@ class CollectionView(QWidget):
         self._show_note(f"<p>Loading “{self.name}”…</p>")
         self._load(None)
 
+    def renamed(self, name: str) -> None:
+        """The album or event shown was renamed: the same files, the current one kept."""
+        self.name = " ".join(name.split())
+        self.caption.setText(f"{self.kind.capitalize()} “{self.name}”")
+        self.reload()
+
     def reload(self) -> None:
         """Read the files again (a save changed a date, a scan found files missing…);
         the current file stays current, or the row it was on does."""

@@ -22,13 +22,30 @@ class CollectionShown:
     drive_combo: SourceSelector
     _shown: Source | None
 
-    def sources_changed(self, album: str | None = None) -> None:
-        """Albums or events were made, renamed or deleted, or files added to `album`."""
+    def sources_changed(
+        self, album: str | None = None, renamed: tuple[Source, Source] | None = None
+    ) -> None:
+        """Albums or events were made, renamed (`renamed`: from, to) or deleted, or files
+        added to `album`. What is on show stays on show under a new name; when it was
+        deleted, the curator's typing is asked about before anything else is shown."""
+        if renamed is not None and renamed[0] == self._shown:
+            self._shown = renamed[1]
+            self.drive_combo.refresh(renamed[1])
+            self.collection.renamed(renamed[1].name)
+            return
         self.refresh_drive_list()
-        if self.drive_combo.source() != self._shown:
-            self.load_tree()  # what was shown is gone: renamed or deleted
-        elif album is not None:
-            self.collection.album_changed(album)
+        if self.drive_combo.source() == self._shown:
+            if album is not None:
+                self.collection.album_changed(album)
+            return
+        if self.may_leave():  # what was shown is gone
+            self.load_tree()
+            return
+        self.message.emit(
+            "What was shown was deleted: save or discard your edits (Ctrl+S or Esc), "
+            "then choose what to show",
+            10000,
+        )
 
     def showing_collection(self) -> bool:
         """Whether an album or an event is shown (the collection list, not the tree)."""

@@ -176,6 +176,8 @@ class TreePanel(CollectionShown, QWidget):
     def settled(self) -> bool:
         """Whether the tree shows what the selector, chips and search say (not while a
         search or another drive's tree is still being read)."""
+        if self.showing_collection():
+            return True  # the list is its own (an album's or event's files)
         return not self._searches.busy and self.drive_combo.drive_id() == self.model.drive_id
 
     def drive_name(self) -> str | None:
