@@ -378,3 +378,21 @@ def test_an_import_makes_the_groups_its_rows_join(catalog, tmp_path):
     import_listing(json.dumps(listing).encode(), "Elsewhere")
     (group,) = duplicates.all_groups()
     assert _paths(group.kept) == {"A:clip.bin", "Elsewhere:old/clip.bin"}
+
+
+def test_a_primary_edited_on_its_drive_leaves_its_copies_grouped(catalog, tmp_path):
+    data = random.Random(6).randbytes(200_000)
+    for name in "abc":
+        _put(tmp_path / name, "x.bin", data)
+    for name in "abc":
+        run_scan(tmp_path / name, name.upper())
+    for i in range(20):  # so that A is a small part of the catalogue, refreshed alone
+        _put(tmp_path / "d", f"{i}.bin", random.Random(100 + i).randbytes(1000))
+    run_scan(tmp_path / "d", "D")
+    (group,) = DuplicateGroup.select()
+    assert _group(group.oshash).primary.drive == "A"
+    (tmp_path / "a" / "x.bin").write_bytes(random.Random(7).randbytes(200_000))
+    run_scan(tmp_path / "a", "A")  # A's file has another key now
+    (group,) = DuplicateGroup.select()  # B's and C's copies are still one group
+    assert _paths(_group(group.oshash).kept) == {"B:x.bin", "C:x.bin"}
+    assert _group(group.oshash).primary.drive == "B"

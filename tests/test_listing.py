@@ -357,3 +357,28 @@ def test_cli_import_repeats(cat, tmp_path, capsys):
     assert bad_method.value.code == 2
     assert luna(cat, "import-repeats", str(tmp_path / "missing.json")) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_an_update_that_changes_a_file_forgets_its_content_hash(catalog, tmp_path):
+    entry = _entry("a", "x.jpg", size_exif=100, oshash="00000000000000aa")
+    import_listing(_write(tmp_path, "Disk.json", [entry]))
+    FileEntry.update(content_hash="ab" * 32).execute()
+    changed = {**entry, "size_exif": 101}
+    import_listing(_write(tmp_path, "Disk.json", [changed]), update=True)
+    row = FileEntry.get()
+    assert row.size == 101 and row.content_hash is None  # the hash was another content's
+
+
+def test_groups_that_cannot_be_refreshed_leave_the_import_standing(catalog, tmp_path, monkeypatch):
+    from peewee import OperationalError
+
+    from luna_desktop.catalog import duplicates
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(duplicates, "refresh_groups", locked)
+    result = import_listing(_write(tmp_path, "Disk.json", [_entry("a", "x.jpg")]))
+    assert FileEntry.select().count() == 1  # written, and said so
+    assert result.note and "database is locked" in result.note
+    assert "luna duplicates" in result.summary()

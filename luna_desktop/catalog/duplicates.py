@@ -20,15 +20,20 @@ scanner's ``content_hash``), as the catalogue layer imports nothing above it.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from peewee import DatabaseError
+
 from .locking import write_transaction
 from .models import DB, Drive, DuplicateGroup, FileEntry
 from .paths import absolute, relpath_bytes
+
+log = logging.getLogger(__name__)
 
 RULES = ("largest", "earliest", "shortest_path", "preferred_drive")
 MANUAL = "manual"
@@ -45,7 +50,13 @@ _KEYS = """
 """
 # After a scan or an import of one drive only the keys its rows hold can have changed
 # (present or missing: a file gone from the drive leaves its group).
-_DRIVE_KEYS = "AND (size, oshash) IN (SELECT size, oshash FROM file_entry WHERE drive_id = ?)"
+# A group whose primary is on the drive is looked at too: the primary's key may have
+# changed (the file was edited), and the copies left elsewhere still make a group.
+_DRIVE_KEYS = (
+    "AND ((size, oshash) IN (SELECT size, oshash FROM file_entry WHERE drive_id = ?) "
+    "OR oshash IN (SELECT g.oshash FROM duplicate_group g "
+    "JOIN file_entry p ON p.id = g.primary_id WHERE p.drive_id = ?))"
+)
 _MEMBERS_SQL = """
     SELECT f.id, f.oshash, f.size, f.drive_id, d.name, f.folder, f.filename,
            f.taken_at, f.mtime, f.content_hash, f.uuid
@@ -145,7 +156,7 @@ def _members(
     if oshash:
         where, params = "AND oshash = ?", (oshash,)
     elif drive_id is not None:
-        where, params = _DRIVE_KEYS, (drive_id,)
+        where, params = _DRIVE_KEYS, (drive_id, drive_id)
     else:
         where, params = "", ()
     keys = _KEYS.format(where=where)
@@ -228,7 +239,9 @@ def refresh_groups(
                 {"oshash": oshash, "primary": row[0], "chosen_by": row[1], "confirmed": row[2]}
             )
         elif (old.primary, old.chosen_by, bool(old.confirmed)) != row:
-            updates.append((*row, old.id))
+            # Only if nobody chose a primary since it was read (a refresh never
+            # overwrites a curator's choice made meanwhile).
+            updates.append((*row, old.id, old.primary, old.chosen_by))
     gone = [g.id for h, g in existing.items() if h not in candidates]
     # One short transaction a chunk: a curator's save never waits behind all of them,
     # and each group row stands on its own, so a crash between chunks leaves groups
@@ -238,12 +251,13 @@ def refresh_groups(
             DuplicateGroup.delete().where(DuplicateGroup.id.in_(gone[i : i + _CHUNK])).execute()
     for i in range(0, len(inserts), _CHUNK):
         with write_transaction():
-            DuplicateGroup.insert_many(inserts[i : i + _CHUNK]).execute()
+            # Another refresh (the CLI beside the window) may have made the same group.
+            DuplicateGroup.insert_many(inserts[i : i + _CHUNK]).on_conflict_ignore().execute()
     for i in range(0, len(updates), _CHUNK):
         with write_transaction():
             DB.cursor().executemany(
                 "UPDATE duplicate_group SET primary_id = ?, chosen_by = ?, confirmed = ? "
-                "WHERE id = ?",
+                "WHERE id = ? AND primary_id IS ? AND chosen_by IS ?",
                 updates[i : i + _CHUNK],
             )
     return {
@@ -252,6 +266,19 @@ def refresh_groups(
         "updated": len(updates),
         "deleted": len(gone),
     }
+
+
+def refresh_after_change(drive_id: int) -> str | None:
+    """refresh_groups for a drive just scanned or imported, as a derived step: what was
+    written stands whatever happens here. Returns why the groups could not be brought up
+    to date (another program held the catalogue), or None; the next scan, import or
+    `luna duplicates` brings them up to date."""
+    try:
+        refresh_groups(drive_id=drive_id)
+    except DatabaseError as exc:
+        log.warning("duplicate groups not refreshed after drive %s: %s", drive_id, exc)
+        return f"duplicate groups not brought up to date ({exc}); `luna duplicates` will"
+    return None
 
 
 def _is_much_of_the_catalogue(drive_id: int) -> bool:

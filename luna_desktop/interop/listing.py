@@ -27,6 +27,7 @@ Qt-free; uses the catalogue and media.sniff / media.dates only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -35,8 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from peewee import DatabaseError
+
 from luna_desktop.catalog.database import refresh_statistics
-from luna_desktop.catalog.duplicates import refresh_groups
+from luna_desktop.catalog.duplicates import refresh_after_change
 from luna_desktop.catalog.locking import write_transaction
 from luna_desktop.catalog.models import DB, Drive, DuplicateGroup, FileEntry
 from luna_desktop.media.dates import iso_datetime
@@ -104,6 +107,7 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # differ, but update was not asked for
+    note: str | None = None  # a derived step that could not be done (duplicate groups)
 
     def summary(self) -> str:
         line = (
@@ -112,6 +116,8 @@ class ImportResult:
         )
         if self.skipped:
             line += f", {len(self.skipped):,} skipped (they differ; use --update to overwrite)"
+        if self.note:
+            line += f"; {self.note}"
         return line
 
 
@@ -440,7 +446,9 @@ def import_listing(
                 elif not update:
                     result.skipped.append(entry.display_path)
                 else:
-                    assert set(changes) <= {*_FILE_COLUMNS, "extra"}
+                    if "size" in changes or "oshash" in changes:
+                        changes["content_hash"] = None  # it was another file's content
+                    assert set(changes) <= {*_FILE_COLUMNS, "extra", "content_hash"}
                     FileEntry.update(**changes).where(FileEntry.id == row.id).execute()
                     result.updated.append(entry.display_path)
             if progress is not None and (done % 500 == 0 or done == total):
@@ -459,8 +467,10 @@ def import_listing(
         Drive.update(total_files=files, total_bytes=size).where(Drive.id == drive.id).execute()
     # After the import's own transaction: the groups are derived, and a failure here
     # loses no imported row (the next scan, import or `luna duplicates` redoes it).
-    refresh_groups(drive_id=drive.id)
-    refresh_statistics()
+    # Derived steps, after the import's own transaction: a failure here loses no row.
+    result.note = refresh_after_change(drive.id)
+    with contextlib.suppress(DatabaseError):  # statistics only guide the planner
+        refresh_statistics()
     return result
 
 

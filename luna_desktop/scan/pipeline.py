@@ -176,8 +176,11 @@ class _Scan:
             yield from self._finish_completed_walk()
         # Also after a stopped scan: what it wrote may have made or broken groups, and
         # changed the tables' sizes the planner goes by.
-        duplicates.refresh_groups(drive_id=self.drive.id)
-        refresh_statistics()
+        problem = duplicates.refresh_after_change(self.drive.id)
+        if problem:
+            self.progress.problems.append(("", problem))
+        with contextlib.suppress(peewee.DatabaseError):  # statistics only guide the planner
+            refresh_statistics()
         if self.lost:
             self.progress.message = self._lost_message()
             return DRIVE_LOST
