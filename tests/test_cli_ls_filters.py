@@ -172,5 +172,7 @@ def test_an_album_is_listed_in_its_order_without_a_drive(archive, tmp_path, caps
     ]  # fmt: skip
     assert [f"{d['drive']}:{d['path']}/{d['filename']}" for d in listed] == in_order
     assert len(in_order) == 3
+    assert main(["--catalog", catalog, "ls", "--album", fa.ALBUM.upper(), "--json"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3  # names match regardless of case
     assert main(["--catalog", catalog, "ls"]) == 1
     assert "give a DRIVE, or --album NAME" in capsys.readouterr().err

@@ -166,12 +166,19 @@ def _files(drive: Drive, folder: str, criteria: Criteria | None) -> Iterator[Fil
 def _album_files(criteria: Criteria) -> Iterator[FileEntry]:
     """An album's files on every drive that pass `criteria`, in the album's order."""
     from luna_desktop.catalog.albums import album_file_ids
+    from luna_desktop.catalog.derived import fold
     from luna_desktop.catalog.filter_sql import check_names, criteria_expression
-    from luna_desktop.catalog.models import FileEntry
+    from luna_desktop.catalog.models import Album, FileEntry
     from luna_desktop.catalog.records import file_query
 
     check_names(criteria)
-    ids = album_file_ids(criteria.album or "")
+    # The album's own name: names match as the filters match them (case and accents aside).
+    name = next(
+        a.name
+        for a in Album.select(Album.name)
+        if fold(a.name) == fold(criteria.album or "")
+    )
+    ids = album_file_ids(name)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         found = {
