@@ -262,3 +262,19 @@ def test_a_save_never_lands_on_another_file_that_took_the_rows_id(files):
     with pytest.raises(curation.RowGoneError):
         curation.save(row.id, mine, base.curation, base.version, "ada", expected_uuid=row.uuid)
     assert FileEntry.get_by_id(row.id).title == ""
+
+
+def test_undoing_a_date_puts_back_no_date_not_the_prefill(files):
+    """A date never set is prefilled from the date taken (2008-10-22T16:28:39); undoing
+    a date change must leave it unset again, so the exact time taken counts again."""
+    _, f = files
+    file_id = f["a1.jpg"].id
+    curation.set_fields([file_id], {"date": "2008-10"}, "ada")
+    assert curation.undo_last("ada") is not None
+    assert FileEntry.get_by_id(file_id).date is None
+
+    loaded = curation.load(file_id)
+    changed = curation.Curation(**{**loaded.curation.__dict__, "date": "2008"})
+    curation.save(file_id, changed, loaded.curation, loaded.version, "ada")  # the form
+    assert curation.undo_last("ada") is not None
+    assert FileEntry.get_by_id(file_id).date is None

@@ -194,7 +194,11 @@ def save(
                     {
                         "file": file_id,
                         "field": name,
-                        "old_value": _log_text(name, old_value),
+                        # A date never set was only prefilled from the date taken:
+                        # logged as None, undo puts back no date, not the prefill.
+                        "old_value": None
+                        if name == "date" and row.date is None
+                        else _log_text(name, old_value),
                         "new_value": _log_text(name, new_value),
                         "at": now,
                         "by": curator,
@@ -298,7 +302,7 @@ def set_fields(
         values = {**values, "tags": _clean_tags(list(values["tags"]))}  # type: ignore[arg-type]
     ids = list(dict.fromkeys(file_ids))
     with write_transaction():
-        current = _load_many(ids)
+        current, undated = _load_many(ids)
         for file_id in ids:
             if file_id not in current:
                 raise RowGoneError(file_id)
@@ -312,6 +316,8 @@ def set_fields(
                 changed.add(file_id)
                 if name == "tags":
                     retagged.append(file_id)
+                if name == "date" and file_id in undated:
+                    old = None  # only prefilled: undo puts back no date (see save)
                 log.append(
                     {"file": file_id, "field": name, "old_value": _log_text(name, old),
                      "new_value": _log_text(name, new), "at": now, "by": curator,
@@ -335,9 +341,11 @@ def set_fields(
     return BulkResult(len(ids), len(changed))
 
 
-def _load_many(ids: list[int]) -> dict[int, Curation]:
-    """`load` for many files in a few queries."""
+def _load_many(ids: list[int]) -> tuple[dict[int, Curation], set[int]]:
+    """`load` for many files in a few queries, and the files whose date was never set
+    (the Curation's date is then prefilled from the date taken)."""
     found: dict[int, Curation] = {}
+    undated: set[int] = set()
     for chunk in _chunks(ids):
         rows = (
             FileEntry.select(FileEntry, ProjectGroup.name.alias("group_name"))
@@ -346,6 +354,8 @@ def _load_many(ids: list[int]) -> dict[int, Curation]:
             .objects()
         )
         for row in rows:
+            if row.date is None:
+                undated.add(row.id)
             found[row.id] = Curation(
                 status=row.status,
                 title=row.title,
@@ -365,7 +375,7 @@ def _load_many(ids: list[int]) -> dict[int, Curation]:
         for file_id, name in tags:
             if file_id in found:
                 found[file_id].tags.append(name)
-    return found
+    return found, undated
 
 
 def _retag(file_ids: list[int], names: list[str]) -> None:
@@ -422,7 +432,7 @@ def undo_last(curator: str, *, by: str | None = None) -> Undone | None:
         rows = list(
             EditLog.select().where(EditLog.change_set == target).order_by(EditLog.id.desc())
         )
-        current = _load_many(sorted({r.file_id for r in rows}))
+        current, _undated = _load_many(sorted({r.file_id for r in rows}))
         now, step = utcnow(), _next_change_set()
         log, files, names, skipped = [], set(), [], 0
         for row in rows:
