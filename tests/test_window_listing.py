@@ -391,3 +391,30 @@ def test_the_listing_folder_is_remembered_across_sessions(window, qtbot, monkeyp
     accept_and_wait(qtbot, w, import_dialog(w).name_edit)
     close_message(qtbot, w)
     assert Settings().listing_folder == str(tmp_path)  # in the settings file, not the flow
+
+
+def test_closing_the_window_during_an_import_asks_and_stops_it(window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.ui_helpers import answer_next_dialog
+
+    w = window
+    listing = write_listing(tmp_path, "Closing_2026-01-24.json", [VIDEO, PHOTO, NOTE])
+    blocker = _hold_write_lock()  # the import waits for the catalogue
+    try:
+        listing_dialogs.import_listing(w, listing)
+        qtbot.keyClick(import_dialog(w).name_edit, Qt.Key.Key_Return)
+        flow = flow_for(w)
+        qtbot.waitUntil(lambda: flow.progress is not None and flow.progress.isVisible())
+        asked = answer_next_dialog(QMessageBox.StandardButton.No)
+        assert not w.close()  # No: the window stays, the import goes on
+        assert asked and "being imported or exported" in asked[0] and flow.busy
+        job = flow.job
+        asked = answer_next_dialog(QMessageBox.StandardButton.Yes)
+        w.close()
+        assert asked and job.cancel.is_set()
+    finally:
+        blocker.rollback()
+        blocker.close()
+    qtbot.waitUntil(lambda: not flow.busy, timeout=15_000)
+    assert FileEntry.select().count() == 0  # a stopped import keeps nothing

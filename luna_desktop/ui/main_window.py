@@ -386,6 +386,28 @@ class MainWindow(QMainWindow):
             self.settings.set_splitter_state(splitter.objectName(), splitter.saveState())
         self.settings.sync()
 
+    def _stop_listing_job(self) -> bool:
+        """A listing being imported or exported: stop it, if the curator agrees. An
+        import stopped keeps nothing (it is one transaction); one past its last check
+        finishes writing while the window closes."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from .listing_dialogs import ListingFlow
+
+        flow = self.findChild(ListingFlow, "listing_flow")
+        if flow is None or not flow.busy or flow.job is None:
+            return True
+        answer = self.prompts.ask(
+            "Listing running",
+            "A drive listing is being imported or exported. Stop it and quit?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            informative="An import stopped now imports nothing; run it again later.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        flow.job.cancel.set()
+        return True
+
     def closeEvent(self, event: QCloseEvent) -> None:
         from PySide6.QtWidgets import QMessageBox
 
@@ -405,6 +427,9 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         if not self.closing and not self.controller.confirm_leaving():
+            event.ignore()
+            return
+        if not self.closing and not self._stop_listing_job():
             event.ignore()
             return
         if self.scans.running:
