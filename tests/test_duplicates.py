@@ -396,3 +396,27 @@ def test_a_primary_edited_on_its_drive_leaves_its_copies_grouped(catalog, tmp_pa
     (group,) = DuplicateGroup.select()  # B's and C's copies are still one group
     assert _paths(_group(group.oshash).kept) == {"B:x.bin", "C:x.bin"}
     assert _group(group.oshash).primary.drive == "B"
+
+
+def test_luna_set_discard_confirms_copies_by_content_first(
+    catalog, catalog_path, tmp_path, monkeypatch, capsys
+):
+    one, other = _collision_pair()
+    _put(tmp_path / "a", "one.bin", one)
+    _put(tmp_path / "b", "same.bin", one)
+    _put(tmp_path / "b", "looks alike.bin", other)
+    run_scan(tmp_path / "a", "A")
+    run_scan(tmp_path / "b", "B")
+    from luna_desktop.cli import main as cli_main
+
+    capsys.readouterr()
+    assert cli_main.main(["--catalog", str(catalog_path), "set", "B:", "--status", "discard"]) == 0
+    err = capsys.readouterr().err
+    assert "looks alike.bin is not a copy: its content differs" in err
+    assert "same.bin" not in err
+    assert all(f.content_hash for f in FileEntry.select())  # hashed, and stored
+    (oshash,) = [g.oshash for g in DuplicateGroup.select()]
+    assert _group(oshash).confirmed and _paths(_group(oshash).split) == {"B:looks alike.bin"}
+    assert {f.filename: f.status for f in FileEntry.select()} == {
+        "one.bin": 1, "same.bin": 5, "looks alike.bin": 5
+    }  # fmt: skip

@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from luna_desktop.catalog.curation import set_fields
+    from luna_desktop.catalog.status import Status
 
     from .main import UserError
 
@@ -45,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     open_from_args(args)
     ids = file_ids_of(args.targets)  # in order, each file once
     curator = (args.curator or "").strip() or getpass.getuser()
+    if values.get("status") == int(Status.DISCARD):
+        _confirm_copies(ids)
     result = set_fields(ids, values, curator)
     fields = ", ".join(name.replace("_", " ") for name in values)
     files = "1 file" if result.files == 1 else f"{result.files:,} files"
@@ -78,3 +81,39 @@ def _values(args: argparse.Namespace) -> dict[str, object]:
     if args.tag:
         values["tags"] = [t.strip() for t in args.tag if t.strip()]
     return values
+
+
+def _confirm_copies(ids: list[int]) -> None:
+    """Before discarding copies, confirm their groups by content (oshash only proposes):
+    what is hashed is stored; a file whose content differs is said, and is then no
+    copy of anything. The decision stands either way: it is the curator's."""
+    import sys
+
+    from luna_desktop.catalog import duplicates
+    from luna_desktop.catalog.models import DuplicateGroup, FileEntry
+    from luna_desktop.scan.oshash import content_hash
+
+    oshashes = set()
+    for start in range(0, len(ids), 500):
+        rows = FileEntry.select(FileEntry.oshash).where(
+            FileEntry.id.in_(ids[start : start + 500]) & FileEntry.oshash.is_null(False)
+        )
+        oshashes.update(row.oshash for row in rows)
+    groups = [
+        g
+        for g in DuplicateGroup.select().where(DuplicateGroup.oshash.in_(sorted(oshashes)))
+        if not g.confirmed
+    ]
+    chosen = set(ids)
+    for group in groups:
+        result = duplicates.confirm_group(group, hasher=content_hash)
+        for file_id in result.split:
+            if file_id in chosen:
+                row = FileEntry.get_by_id(file_id)
+                print(f"luna: {row.display_path} is not a copy: its content differs from "
+                      "its group's; it is discarded as asked", file=sys.stderr)  # fmt: skip
+        for file_id, why in result.skipped:
+            if file_id in chosen:
+                row = FileEntry.get_by_id(file_id)
+                print(f"luna: {row.display_path} not confirmed by content ({why})",
+                      file=sys.stderr)  # fmt: skip
