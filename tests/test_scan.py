@@ -351,3 +351,23 @@ def test_a_scan_leaves_the_planner_statistics_of_the_catalogue_it_filled(catalog
     assert rows_of("file_entry") is None  # a new catalogue has none
     run_scan(drive)
     assert rows_of("file_entry") == 4  # the search and the filters plan by these
+
+
+def test_statistics_are_refreshed_only_when_the_files_changed_much(catalog, drive, tmp_path):
+    from luna_desktop.catalog.models import DB
+
+    def analysed_rows() -> int:
+        stat = DB.execute_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'file_entry' "
+                              "AND idx IS NOT NULL LIMIT 1").fetchone()  # fmt: skip
+        return int(stat[0].split()[0])
+
+    run_scan(drive)
+    assert analysed_rows() == 4
+    make_jpeg(drive / "one more.jpg")
+    run_scan(drive)  # 5 rows is within a quarter (and a hundred) of 4: no new ANALYZE
+    assert analysed_rows() == 4
+    for i in range(200):
+        (drive / "many" / f"{i}.txt").parent.mkdir(exist_ok=True)
+        (drive / "many" / f"{i}.txt").write_text(str(i))
+    run_scan(drive)
+    assert analysed_rows() == 205
