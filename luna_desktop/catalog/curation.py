@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from peewee import JOIN, fn
 
 from .locking import write_transaction
-from .models import EditLog, FileEntry, FileTag, ProjectGroup, Tag, utcnow
+from .models import DB, EditLog, FileEntry, FileTag, ProjectGroup, Tag, utcnow
 from .status import Status
 
 
@@ -336,8 +336,7 @@ def set_fields(
             FileEntry.update(**columns).where(FileEntry.id.in_(chunk)).execute()
         if retagged:
             _retag(retagged, list(values["tags"]))  # type: ignore[arg-type]
-        for start in range(0, len(log), _CHUNK):
-            EditLog.insert_many(log[start : start + _CHUNK]).execute()
+        _write_log(log)
     return BulkResult(len(ids), len(changed))
 
 
@@ -389,6 +388,30 @@ def _retag(file_ids: list[int], names: list[str]) -> None:
         FileTag.insert_many(rows[start : start + _CHUNK]).on_conflict_ignore().execute()
 
 
+_LOG_COLUMNS = ("file", "field", "old_value", "new_value", "at", "by", "change_set", "undoes")
+_LOG_SQL = (
+    f'INSERT INTO "{EditLog._meta.table_name}" ('
+    + ", ".join(f'"{EditLog._meta.fields[c].column_name}"' for c in _LOG_COLUMNS)
+    + ") VALUES ("
+    + ", ".join("?" for _ in _LOG_COLUMNS)
+    + ")"
+)
+
+
+def _write_log(rows: list[dict]) -> None:
+    """Edit-log rows in one executemany: peewee builds a multi-row INSERT's SQL value by
+    value, which took five seconds for the 40,000 rows of a 20,000-file change."""
+    at = EditLog._meta.fields["at"]
+    DB.cursor().executemany(
+        _LOG_SQL,
+        [
+            (r["file"], r["field"], r["old_value"], r["new_value"], at.db_value(r["at"]),
+             r["by"], r.get("change_set"), r.get("undoes"))
+            for r in rows
+        ],
+    )  # fmt: skip
+
+
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
@@ -435,6 +458,9 @@ def undo_last(curator: str, *, by: str | None = None) -> Undone | None:
         current, _undated = _load_many(sorted({r.file_id for r in rows}))
         now, step = utcnow(), _next_change_set()
         log, files, names, skipped = [], set(), [], 0
+        # Files that get the same field back to the same value, restored together: a
+        # statement per value, not per file (20,000 files held the lock 12 s row by row).
+        restores: dict[tuple[str, str | None], list[int]] = {}
         for row in rows:
             before = current.get(row.file_id)
             if before is None:
@@ -442,7 +468,7 @@ def undo_last(curator: str, *, by: str | None = None) -> Undone | None:
             if _log_text(row.field, getattr(before, row.field)) != row.new_value:
                 skipped += 1
                 continue
-            _restore(row.file_id, row.field, row.old_value)
+            restores.setdefault((row.field, row.old_value), []).append(row.file_id)
             files.add(row.file_id)
             names.append(row.field)
             log.append(
@@ -457,18 +483,19 @@ def undo_last(curator: str, *, by: str | None = None) -> Undone | None:
                  "new_value": first.new_value, "at": now, "by": curator,
                  "change_set": step, "undoes": target}
             )  # fmt: skip
+        for (name, logged), file_ids in restores.items():
+            _restore(file_ids, name, logged)
         for chunk in _chunks(sorted(files)):
             FileEntry.update(version=FileEntry.version + 1).where(FileEntry.id.in_(chunk)).execute()
-        for start in range(0, len(log), _CHUNK):
-            EditLog.insert_many(log[start : start + _CHUNK]).execute()
+        _write_log(log)
         fields_in_order = list(dict.fromkeys(reversed(names)))  # as the change listed them
         return Undone(target, len(files), fields_in_order, skipped, rows[0].by)
 
 
-def _restore(file_id: int, name: str, logged: str | None) -> None:
-    """One field back to the value the edit log wrote down for it."""
+def _restore(file_ids: list[int], name: str, logged: str | None) -> None:
+    """One field of these files back to the value the edit log wrote down for it."""
     if name == "tags":
-        _replace_tags(file_id, [t.strip() for t in (logged or "").split(",") if t.strip()])
+        _retag(file_ids, [t.strip() for t in (logged or "").split(",") if t.strip()])
         return
     if name == "status":
         value: object = int(Status.from_key(logged)) if logged else int(Status.UNREVIEWED)
@@ -478,4 +505,5 @@ def _restore(file_id: int, name: str, logged: str | None) -> None:
         value = logged  # None: prefilled from the date taken again
     else:
         value = logged or ""
-    FileEntry.update({name: value}).where(FileEntry.id == file_id).execute()
+    for chunk in _chunks(file_ids):
+        FileEntry.update({name: value}).where(FileEntry.id.in_(chunk)).execute()
