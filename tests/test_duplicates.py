@@ -334,7 +334,9 @@ def test_each_scan_keeps_the_groups_of_its_drive_up_to_date(catalog, tmp_path):
     assert duplicates.other_drives_with_copy(original) == ["B"]  # what the preview says
     run_scan(c, "C")  # a group within one drive, and A and B's group untouched
     assert DuplicateGroup.select().count() == 2
-    assert duplicates.other_drives_with_copy(FileEntry.get(FileEntry.filename == "other.bin")) == []
+    other = FileEntry.get(FileEntry.filename == "other.bin")
+    assert duplicates.other_drives_with_copy(other) == []
+    assert duplicates.copies_on_same_drive(other) == 1  # "other copy.bin", on C too
 
     copy.unlink()
     run_scan(b, "B")  # the copy went: so did its group

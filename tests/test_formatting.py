@@ -82,5 +82,7 @@ def test_the_path_says_where_else_the_file_is():
     assert fact_values({"display_path": "b.jpg", "copies": []})["path"] == (
         "b.jpg  ·  on this drive only"
     )
+    here = fact_values({"display_path": "b.jpg", "copies": [], "copies_here": 1})
+    assert here["path"] == "b.jpg  ·  on this drive only (1 more copy)"
     many = fact_values({"display_path": "b.jpg", "copies": ["A", "B", "C", "D", "E"]})
     assert many["path"] == "b.jpg  ·  also on A, B, C and 2 more"

@@ -473,6 +473,20 @@ def other_drives_with_copy(entry: FileEntry) -> list[str] | None:
     return [name for (name,) in rows]
 
 
+def copies_on_same_drive(entry: FileEntry) -> int:
+    """How many other present copies of this file its own drive holds (same size and
+    oshash, less copies whose content hash is known to differ). An index seek."""
+    if not entry.oshash or not entry.size:
+        return 0
+    return DB.execute_sql(
+        "SELECT COUNT(*) FROM file_entry f "
+        "WHERE f.size = ? AND f.oshash = ? AND f.present = 1 AND f.drive_id = ? AND f.id != ? "
+        "AND (f.content_hash IS NULL OR ? IS NULL OR f.content_hash = ?)",
+        (entry.size, entry.oshash, entry.drive_id, entry.id, entry.content_hash,
+         entry.content_hash),
+    ).fetchone()[0]  # fmt: skip
+
+
 # Per (size, oshash): on how many drives a present copy is. Files not yet hashed
 # (oshash NULL) and empty files are left out: nothing says where else they are.
 _DRIVES_PER_KEY = """

@@ -97,18 +97,21 @@ def fact_values(facts: dict[str, Any]) -> dict[str, str]:
         "gps": f"{lat:.5f}, {lng:.5f}" if lat is not None and lng is not None else "",
         "duration": format_duration(facts.get("duration")),
         "path": _path_with_sidecar(facts.get("display_path"), facts.get("sidecar"))
-        + _copies(facts.get("copies")),
+        + _copies(facts.get("copies"), facts.get("copies_here") or 0),
         "problem": str(facts.get("error") or "").strip(),
         "notes": "\n".join(note_lines(facts.get("notes"))),
     }
 
 
-def _copies(drives: list[str] | None) -> str:
+def _copies(drives: list[str] | None, here: int = 0) -> str:
     """Where else the file is (catalog.duplicates.other_drives_with_copy): None when
-    that is not known (the file is not hashed yet, or empty)."""
+    that is not known (the file is not hashed yet, or empty); `here`: other copies on
+    its own drive."""
     if drives is None:
         return ""
     if not drives:
+        if here:
+            return f"  ·  on this drive only ({here} more {'copy' if here == 1 else 'copies'})"
         return "  ·  on this drive only"
     shown = ", ".join(drives[:3]) + (f" and {len(drives) - 3} more" if len(drives) > 3 else "")
     return f"  ·  also on {shown}"

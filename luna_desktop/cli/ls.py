@@ -174,9 +174,7 @@ def _album_files(criteria: Criteria) -> Iterator[FileEntry]:
     check_names(criteria)
     # The album's own name: names match as the filters match them (case and accents aside).
     name = next(
-        a.name
-        for a in Album.select(Album.name)
-        if fold(a.name) == fold(criteria.album or "")
+        a.name for a in Album.select(Album.name) if fold(a.name) == fold(criteria.album or "")
     )
     ids = album_file_ids(name)
     for start in range(0, len(ids), 500):

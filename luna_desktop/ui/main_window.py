@@ -250,6 +250,7 @@ class MainWindow(QMainWindow):
             "missing": not entry.present,
             "drive": entry.drive.name,
             "copies": duplicates.other_drives_with_copy(entry),
+            "copies_here": duplicates.copies_on_same_drive(entry),
         }
 
     def load_completions(self) -> None:
