@@ -51,16 +51,21 @@ def file_query():
     )
 
 
+def in_folder(folder: str):
+    """Files at and below `folder` (not the drive root: test for "" first), as a range
+    on the folder column that the (drive, folder, filename) index seeks."""
+    folder = folder.strip("/")
+    return (FileEntry.folder == folder) | (
+        (FileEntry.folder > folder + "/") & (FileEntry.folder < folder + "0")
+    )
+
+
 def files_under(drive: Drive, folder: str = "") -> Iterator[FileEntry]:
     """Every file at and below `folder`, in path order, streamed (not cached)."""
     query = file_query().where(FileEntry.drive == drive)
     folder = folder.strip("/")
     if folder:
-        # A range on the folder column uses the (drive, folder, filename) index.
-        query = query.where(
-            (FileEntry.folder == folder)
-            | ((FileEntry.folder > folder + "/") & (FileEntry.folder < folder + "0"))
-        )
+        query = query.where(in_folder(folder))
     return query.order_by(FileEntry.folder, FileEntry.filename).objects().iterator()
 
 

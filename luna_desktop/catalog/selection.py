@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 from .models import FileEntry
 from .queries import FileFilter
+from .records import in_folder
 from .search import SearchHits
 
 
@@ -21,9 +22,7 @@ def file_ids_under(
     where = (FileEntry.drive == drive_id) & file_filter.chip_expression()
     folder = folder.strip("/")
     if folder:
-        where &= (FileEntry.folder == folder) | (
-            (FileEntry.folder > folder + "/") & (FileEntry.folder < folder + "0")
-        )
+        where &= in_folder(folder)
     query = (
         FileEntry.select(FileEntry.id, FileEntry.folder)
         .where(where)

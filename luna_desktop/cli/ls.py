@@ -148,18 +148,15 @@ def _files(drive: Drive, folder: str, criteria: Criteria | None) -> Iterator[Fil
     """The files of `drive` at and below `folder` that pass `criteria`, in path order."""
     from luna_desktop.catalog.filter_sql import check_names, criteria_expression
     from luna_desktop.catalog.models import FileEntry
-    from luna_desktop.catalog.records import file_query, files_under
+    from luna_desktop.catalog.records import file_query, files_under, in_folder
 
     if criteria is None:
         return files_under(drive, folder)
     check_names(criteria)
     query = file_query().where((FileEntry.drive == drive) & criteria_expression(criteria))
     folder = folder.strip("/")
-    if folder:  # as records.files_under: a range on the (drive, folder, filename) index
-        query = query.where(
-            (FileEntry.folder == folder)
-            | ((FileEntry.folder > folder + "/") & (FileEntry.folder < folder + "0"))
-        )
+    if folder:
+        query = query.where(in_folder(folder))
     return query.order_by(FileEntry.folder, FileEntry.filename).objects().iterator()
 
 
