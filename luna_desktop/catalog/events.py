@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from peewee import SQL, Case, NodeList
@@ -127,15 +127,11 @@ def create_event_from_files(name: str, file_ids: Iterable[int], description: str
     time when they all have the same date."""
     name = _clean_name(name)
     ids = list(dict.fromkeys(file_ids))
-    sql = f'SELECT date, taken_at FROM "{FileEntry._meta.table_name}" WHERE id IN ({{ids}})'
-    dates = (_date_of(curator, stated) for curator, stated in rows_among(sql, ids))
-    moments = [m for m in map(parse_moment, dates) if m is not None]
-    if not moments:
+    first, last, _undated = dates_span(ids)
+    if first is None or last is None:
         if len(ids) == 1:
             raise EventError("the file has no date: an event needs one")
         raise EventError(f"none of the {len(ids):,} files has a date: an event needs one")
-    first = min(moments, key=lambda m: m.first)
-    last = max(moments, key=lambda m: m.last)
     with write_transaction():
         _check_free(name)
         return Event.create(
@@ -144,6 +140,28 @@ def create_event_from_files(name: str, file_ids: Iterable[int], description: str
             ends_at=None if last.text == first.text else last.text,
             description=description.strip(),
         )
+
+
+def dates_span(
+    file_ids: list[int], stale: Callable[[], bool] = lambda: False
+) -> tuple[Moment | None, Moment | None, int]:
+    """The earliest and latest of the files' dates (the curator's, else the date taken)
+    and how many have none; (None, None, n) when none has. Stops early when `stale()`."""
+    sql = f'SELECT date, taken_at FROM "{FileEntry._meta.table_name}" WHERE id IN ({{ids}})'
+    first = last = None
+    dated = 0
+    for curator, stated in rows_among(sql, file_ids):
+        moment = parse_moment(_date_of(curator, stated))
+        if moment is None:
+            continue
+        dated += 1
+        if first is None or moment.first < first.first:
+            first = moment
+        if last is None or moment.last > last.last:
+            last = moment
+        if dated % 5_000 == 0 and stale():
+            break
+    return first, last, len(file_ids) - dated
 
 
 def rename_event(old: str, new: str) -> Event:

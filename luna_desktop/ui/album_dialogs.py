@@ -26,10 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from luna_desktop.catalog import albums, events
-from luna_desktop.catalog.bulk import rows_among
-from luna_desktop.catalog.events import Moment, parse_moment
+from luna_desktop.catalog.events import Moment
 from luna_desktop.catalog.locking import write_transaction
-from luna_desktop.catalog.models import Album, Event, FileEntry
+from luna_desktop.catalog.models import Album, Event
 from luna_desktop.catalog.selection import selected_file_ids
 
 from .background import LatestOnly
@@ -257,22 +256,8 @@ class DatesSpan:
 
 def read_dates_span(file_ids: FileIds, stale: Callable[[], bool] = lambda: False) -> DatesSpan:
     ids = _resolve(file_ids)
-    sql = f'SELECT date, taken_at FROM "{FileEntry._meta.table_name}" WHERE id IN ({{ids}})'
-    first = last = None
-    dated = 0
-    for curator, stated in rows_among(sql, ids):
-        # The curator's date when set (empty means none), else the file's: catalog.events.
-        moment = parse_moment(curator if curator is not None else stated)
-        if moment is None:
-            continue
-        dated += 1
-        if first is None or moment.first < first.first:
-            first = moment
-        if last is None or moment.last > last.last:
-            last = moment
-        if dated % 5_000 == 0 and stale():
-            break
-    return DatesSpan(ids, first, last, len(ids) - dated)
+    first, last, undated = events.dates_span(ids, stale)
+    return DatesSpan(ids, first, last, undated)
 
 
 class NewEventDialog(QDialog):
