@@ -72,9 +72,30 @@ def _step_5(db: Database) -> None:
         db.execute_sql(sql)
 
 
+def _step_6(db: Database) -> None:
+    """Relink offers a curator declined (scan.relink_across), so they are not offered
+    again. Written out as the model made it then, so later model changes leave this
+    step as it was."""
+    db.execute_sql(
+        'CREATE TABLE "relink_decline" ("id" INTEGER NOT NULL PRIMARY KEY, '
+        '"missing_id" INTEGER NOT NULL, "candidate_id" INTEGER NOT NULL, '
+        '"declined_at" DATETIME NOT NULL, "declined_by" VARCHAR(255), '
+        'FOREIGN KEY ("missing_id") REFERENCES "file_entry" ("id") ON DELETE CASCADE, '
+        'FOREIGN KEY ("candidate_id") REFERENCES "file_entry" ("id") ON DELETE CASCADE)'
+    )
+    db.execute_sql('CREATE INDEX "relink_decline_missing_id" ON "relink_decline" ("missing_id")')
+    db.execute_sql(
+        'CREATE INDEX "relink_decline_candidate_id" ON "relink_decline" ("candidate_id")'
+    )
+    db.execute_sql(
+        'CREATE UNIQUE INDEX "relink_decline_missing_id_candidate_id" '
+        'ON "relink_decline" ("missing_id", "candidate_id")'
+    )
+
+
 # Step N turns a version N-1 catalogue into version N. Version 1 is the first release,
 # created from the models; append new steps here, never edit old ones.
-STEPS: dict[int, Step] = {2: _step_2, 3: _step_3, 4: _step_4, 5: _step_5}
+STEPS: dict[int, Step] = {2: _step_2, 3: _step_3, 4: _step_4, 5: _step_5, 6: _step_6}
 FIRST_VERSION = 1
 
 

@@ -205,6 +205,19 @@ class ScanRun(BaseModel):
     problems = JSONField(null=True)  # [{"path": …, "error": …}] for folders and files
 
 
+class RelinkDecline(BaseModel):
+    """A curator said this present file is not that missing one: the pair is never
+    offered again (scan.relink_across). Goes with either file."""
+
+    missing = ForeignKeyField(FileEntry, backref="+", on_delete="CASCADE")
+    candidate = ForeignKeyField(FileEntry, backref="+", on_delete="CASCADE")
+    declined_at = DateTimeField(default=utcnow)
+    declined_by = CharField(null=True)
+
+    class Meta:
+        indexes = ((("missing", "candidate"), True),)
+
+
 class SchemaVersion(BaseModel):
     version = IntegerField()
     applied_at = DateTimeField(default=utcnow)
@@ -222,4 +235,5 @@ ALL_MODELS = [
     DuplicateGroup,
     EditLog,
     ScanRun,
+    RelinkDecline,
 ]

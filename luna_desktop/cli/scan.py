@@ -22,6 +22,7 @@ from luna_desktop.scan.progress import (
 from .common import open_from_args
 
 if TYPE_CHECKING:  # the scanner is imported when a scan runs, not when `luna` starts
+    from luna_desktop.scan.drive_identity import Recognition
     from luna_desktop.scan.options import Cancel
 
 _MAX_PROBLEMS_SHOWN = 20
@@ -79,7 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 @contextmanager
-def _stop_on_signals(cancel: Cancel) -> Iterator[list[int]]:
+def stop_on_signals(cancel: Cancel) -> Iterator[list[int]]:
     """The first Ctrl+C, SIGTERM or SIGHUP asks the scan to stop cleanly (what was read
     is kept, the summary printed); a second one acts as it always does. Yields the list
     that receives the number of the signal that stopped the scan."""
@@ -109,8 +110,19 @@ def run(args: argparse.Namespace) -> int:
     from luna_desktop.scan.options import Cancel, ScanOptions, check_scan_root
     from luna_desktop.scan.pipeline import scan_drive
 
-    check_scan_root(args.path)  # a bad path fails before the catalogue is touched
+    root = check_scan_root(args.path)  # a bad path fails before the catalogue is touched
     open_from_args(args, create=True)
+    drive_name = args.drive
+    if drive_name is None:
+        from luna_desktop.scan.drive_identity import recognise
+
+        # Asked before the scan, outside its transactions: a copy of a known drive is
+        # named by the curator, never taken for that drive (or a new one) by guess.
+        found = recognise(root)
+        if found.copy is not None:
+            say(copy_message(args.path, found), sys.stderr)
+            return 1
+        drive_name = found.drive.name if found.drive is not None else found.suggestion
     options = ScanOptions(ignore=args.ignore, full=args.full, disk=args.disk)
     if args.workers:
         options.workers = args.workers
@@ -125,14 +137,14 @@ def run(args: argparse.Namespace) -> int:
     )
     last: ScanProgress | None = None
     told_stopping = False
-    with _stop_on_signals(cancel) as received:
+    with stop_on_signals(cancel) as received:
         try:
-            for progress in scan_drive(args.path, args.drive, options, cancel):
+            for progress in scan_drive(args.path, drive_name, options, cancel):
                 if progress.stopping and received and not told_stopping:
                     # Files being read are finished first, which can take a moment.
                     told_stopping = True
                     bar.clear()
-                    _say("luna: stopping; what was read is kept", sys.stderr)
+                    say("luna: stopping; what was read is kept", sys.stderr)
                 last = progress
                 if progress.files_total is not None and bar.total != progress.files_total:
                     bar.total = progress.files_total
@@ -141,18 +153,44 @@ def run(args: argparse.Namespace) -> int:
         finally:
             bar.close()
     assert last is not None
-    _say(summary(last, args.path), sys.stdout)
+    say(summary(last, args.path), sys.stdout)
     for path, message in last.problems[:_MAX_PROBLEMS_SHOWN]:
-        _say(f"  problem: {path}: {message}", sys.stderr)
+        say(f"  problem: {path}: {message}", sys.stderr)
     if len(last.problems) > _MAX_PROBLEMS_SHOWN:
         more = len(last.problems) - _MAX_PROBLEMS_SHOWN
-        _say(f"  … and {more} more", sys.stderr)
+        say(f"  … and {more} more", sys.stderr)
     if last.message:
-        _say(f"luna: {last.message}", sys.stderr)
+        say(f"luna: {last.message}", sys.stderr)
     return exit_status(last, received[0] if received else signal.SIGINT)
 
 
-def _say(line: str, stream) -> None:
+def copy_message(path: str, found: Recognition) -> str:
+    """What `luna scan` says of a folder that looks like a copy of a known drive."""
+    import shlex
+
+    assert found.drive is not None and found.copy is not None
+    name, verdict = found.drive.name, found.copy
+    share = f"{verdict.matched:,} of {verdict.sampled:,} sampled files match"
+    if verdict.kind == "copy":
+        what = f"a copy of the drive {name!r} ({share})"
+    else:
+        what = f"a partial copy of the drive {name!r} ({verdict.percent} %: {share})"
+    where = ""
+    if verdict.original_present:
+        where = f"; {name!r} itself is still at {found.drive.mount_path}"
+    scan = f"luna scan {shlex.quote(path)} --drive"
+    same, second = f"{scan} {shlex.quote(name)}", f"{scan} {shlex.quote(found.copy_name)}"
+    width = max(len(same), len(second))
+    return (
+        f"luna: {path} looks like {what}{where}.\n"
+        "Say which it is, and scan again:\n"
+        f"  {same:<{width}}  the same drive, moved here (its files not here are marked "
+        "missing, keeping their curation)\n"
+        f"  {second:<{width}}  a second drive holding copies"
+    )
+
+
+def say(line: str, stream) -> None:
     # After SIGHUP the terminal may be gone; the scan's work is kept all the same.
     with contextlib.suppress(OSError):
         print(line, file=stream, flush=True)

@@ -3,6 +3,11 @@
 First by the volume UUID the OS gives for a mounted volume, then by a fingerprint of
 files the catalogue already holds (a sample of relative paths and sizes near the root),
 and only then as a new drive named after its volume label or folder.
+
+A folder that holds a known drive's files may also be a copy of it (a drive copied to
+a new disk): `recognise` says so when the drive itself is still at its own mount path,
+when the folder is on another volume than the drive was, or when only part of the
+drive's files are there (scan.drive_copy), and the curator decides which it is.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from pathlib import Path
 
 from luna_desktop.catalog.models import Drive, FileEntry, utcnow
 from luna_desktop.catalog.paths import split_relpath, to_text
+
+from .drive_copy import COPY, DIFFERENT, CopyVerdict, compare
 
 # How many files near the root a fingerprint samples, and how many must match.
 _SAMPLE = 24
@@ -121,9 +128,11 @@ def _check_same_drive(drive: Drive, root: Path, volume: Volume | None) -> None:
     """
     from .progress import ScanError
 
-    if drive.mount_path == str(root) or (
-        volume and volume.uuid and volume.uuid == drive.volume_uuid
-    ):
+    if volume and volume.uuid and drive.volume_uuid:
+        if volume.uuid == drive.volume_uuid:
+            return
+        # Two disks with one label mount at one path: the place does not make it B.
+    elif drive.mount_path == str(root):
         return
     if not FileEntry.select().where(FileEntry.drive == drive).exists():
         return
@@ -150,22 +159,66 @@ def _check_same_drive(drive: Drive, root: Path, volume: Volume | None) -> None:
     )
 
 
-def recognise_drive(root: Path) -> tuple[Drive | None, str]:
-    """Which known drive a folder is, without writing anything, and a suggested name.
+@dataclass(frozen=True)
+class Recognition:
+    """What a folder is to the catalogue (see `recognise`)."""
 
-    For the window's "name this drive" question: a known drive suggests its own name,
-    a new one its volume label or folder name.
+    drive: Drive | None  # the known drive it is, or resembles when `copy` is set
+    suggestion: str  # the name to offer: the known drive's own, or a new unique one
+    # Set when the folder looks like a copy of `drive` rather than the drive itself:
+    # the curator says which (the same drive moved here, or a second drive).
+    copy: CopyVerdict | None = None
+    copy_name: str = ""  # a free name for a second drive holding copies ("X copy")
+
+
+def recognise(root: Path) -> Recognition:
+    """Which known drive a folder is, or is a copy of, without writing anything.
+
+    A folder found by its volume UUID or its fingerprint is that drive when it is where
+    the drive was last seen, or when the drive is not there any more and the folder
+    holds (nearly) all its files on the same volume: a drive mounted somewhere else.
+    It is a copy to ask about when the drive is still at its own mount path, when the
+    volume differs from the drive's, or when only part of the drive's files are there.
     """
     volume = volume_of(root)
     drive = None
     if volume and volume.uuid:
         drive = Drive.get_or_none(Drive.volume_uuid == volume.uuid)
+    by_volume = drive is not None
     if drive is None:
         drive = match_fingerprint(sample_files(os.fsencode(root)))
-    if drive is not None:
-        return drive, drive.name
-    base = (volume.label if volume and volume.label else None) or root.name or "root"
-    return None, unique_drive_name(base)
+    if drive is None:
+        base = (volume.label if volume and volume.label else None) or root.name or "root"
+        return Recognition(None, unique_drive_name(base))
+    other_volume = bool(
+        volume and volume.uuid and drive.volume_uuid and volume.uuid != drive.volume_uuid
+    )
+    same_place = drive.mount_path and os.path.realpath(drive.mount_path) == os.path.realpath(root)
+    if same_place and not other_volume:
+        return Recognition(drive, drive.name)  # a rescan where it always was: no sampling
+    verdict = compare(root, drive)
+    if not verdict.sampled:
+        return Recognition(drive, drive.name)  # nothing present to compare: as before
+    if not verdict.original_present:
+        if by_volume or (verdict.kind == COPY and not other_volume):
+            return Recognition(drive, drive.name)  # the drive itself, mounted elsewhere
+    elif verdict.kind == DIFFERENT and not by_volume:
+        # The drive is at its own place and this folder shares only a few files near
+        # the root with it: another drive.
+        base = (volume.label if volume and volume.label else None) or root.name or "root"
+        return Recognition(None, unique_drive_name(base))
+    return Recognition(drive, drive.name, verdict, unique_drive_name(f"{drive.name} copy"))
+
+
+def recognise_drive(root: Path) -> tuple[Drive | None, str]:
+    """Which known drive a folder is, without writing anything, and a suggested name.
+
+    For the window's "name this drive" question: a known drive suggests its own name,
+    a new one its volume label or folder name. A folder that may be a copy of a known
+    drive gives that drive; `recognise` tells the two apart.
+    """
+    found = recognise(root)
+    return found.drive, found.suggestion
 
 
 def identify_drive(root: Path, name: str | None = None) -> tuple[Drive, bool]:
@@ -192,3 +245,20 @@ def identify_drive(root: Path, name: str | None = None) -> tuple[Drive, bool]:
     drive.last_seen = utcnow()
     drive.save()
     return drive, created
+
+
+def holds_drive(root: Path, drive: Drive) -> bool:
+    """Whether the folder at a drive's place is that drive, before anything is written
+    from it: two cards with one label mount at one path, and a stale mount point stays.
+
+    The volume UUID decides when both have one; else the files near the root must be
+    the drive's (a drive with too few files to tell is taken at its own mount path).
+    """
+    volume = volume_of(root)
+    if volume and volume.uuid and drive.volume_uuid:
+        return volume.uuid == drive.volume_uuid
+    sample = sample_files(os.fsencode(root))
+    if len(sample) < 3:
+        return drive.mount_path == str(root)
+    found = match_fingerprint(sample)
+    return found is not None and found.id == drive.id

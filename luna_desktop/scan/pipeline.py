@@ -47,6 +47,7 @@ from .progress import (
 from .read_pool import ReadPool
 from .reader import FileJob, FileRecord
 from .relink import relink_in_chunks
+from .relink_across import arrivals_on_drive, settle_in_chunks
 from .transactions import write_transaction
 from .walk import FolderListing, FoundFile, count_files, walk_drive
 from .writer import CatalogWriter
@@ -421,6 +422,16 @@ class _Scan:
             self.counts.moved += relinked.moved
             self.counts.added -= relinked.added_here
             self.counts.missing -= relinked.missing_here
+            yield from self._report()
+            if self.cancel.is_set():
+                return
+        # Files new here that are missing files from anywhere (another drive, or moved
+        # here and curated during the scan): relinked when unambiguous, else offered.
+        # Their groups are refreshed with this drive's, right after.
+        arrivals = arrivals_on_drive(self.drive.id, self._last_completed_scan())
+        for settled in settle_in_chunks(arrivals, chunk):
+            self.counts.relinked_across += settled.relinked
+            self.counts.relink_offers += settled.offered
             yield from self._report()
             if self.cancel.is_set():
                 return

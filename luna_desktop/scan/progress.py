@@ -19,6 +19,10 @@ class ScanCounts:
     unchanged: int = 0
     missing: int = 0
     moved: int = 0
+    # Missing files (of any drive) found here and relinked with their curation, and
+    # those found here with more than one candidate, left to the curator (`luna relink`).
+    relinked_across: int = 0
+    relink_offers: int = 0
     reappeared: int = 0
     errors: int = 0  # files catalogued with an error, files or folders that could not be read
     noted: int = 0  # files catalogued with notes (oddities that are not errors)
@@ -76,6 +80,10 @@ class ScanProgress:
         ]
         if c.unwritten:
             parts.append(f"{c.unwritten:,} could not be written")
+        if c.relinked_across:
+            parts.append(f"{c.relinked_across:,} missing files found here and relinked")
+        if c.relink_offers:
+            parts.append(f"{c.relink_offers:,} possible relinks to decide")
         if c.reappeared:
             parts.append(f"{c.reappeared:,} back from missing")
         if c.ignored:
