@@ -251,7 +251,7 @@ def _picture(width=400, height=300, original=(1920, 1080)) -> Rendered:
 def test_store_round_trip(tmp_path):
     store = PosterStore(tmp_path)
     path = store.save(HASH, _picture())
-    assert path == tmp_path / "01" / f"{HASH}.jpg"
+    assert path == tmp_path / "01" / f"{HASH}.poster.jpg"  # in the preview cache
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
     full = store.load(HASH, None)
     assert (full.width, full.height, full.original_size) == (400, 300, (1920, 1080))
@@ -275,7 +275,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         store.save(HASH, _picture(original=(1920, 1080)))
     monkeypatch.undo()
-    assert sorted(p.name for p in (tmp_path / "01").iterdir()) == [f"{HASH}.jpg"]
+    assert sorted(p.name for p in (tmp_path / "01").iterdir()) == [f"{HASH}.poster.jpg"]
     assert store.load(HASH, None).original_size == (640, 480)  # the old poster, whole
 
 
@@ -329,7 +329,7 @@ def test_poster_preview_grabs_once_then_serves_the_store(clips, tmp_path, monkey
     store = tmp_path / "posters"
     first = poster_preview(clips["big"], HASH, (320, 320), store)
     assert (first.width, first.height, first.original_size) == (320, 180, (640, 360))
-    assert (store / "01" / f"{HASH}.jpg").is_file()
+    assert (store / "01" / f"{HASH}.poster.jpg").is_file()
 
     def no_vlc(*_args, **_kwargs):
         raise AssertionError("the stored poster should have been used")
@@ -356,8 +356,9 @@ def test_poster_preview_without_oshash_stores_nothing(clips, tmp_path):
     assert not (tmp_path / "posters").exists()
 
 
-def test_default_poster_dir_is_in_the_user_cache():
+def test_default_poster_dir_is_the_preview_cache(monkeypatch):
     from luna_desktop.catalog.database import APP_NAME
 
+    monkeypatch.delenv("LUNA_CACHE_DIR", raising=False)
     cache = Path(os.environ["XDG_CACHE_HOME"])
-    assert default_poster_dir() == cache / APP_NAME / "posters"
+    assert default_poster_dir() == cache / APP_NAME / "previews"

@@ -1,4 +1,4 @@
-"""Poster frames for videos: a still from about 10 % into a clip, and a JPEG cache of them.
+"""Poster frames for videos: a still from about 10 % into a clip, kept in the preview cache.
 
 Qt-free: the preview's worker process calls `poster_preview`, so a libvlc crash never
 takes the window down. libvlc decodes the frame and scales it into a buffer of ours (its
@@ -12,35 +12,28 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import dataclasses
 import functools
-import io
 import os
-import re
 import stat
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import platformdirs
 from PIL import Image
 
 from luna_desktop.media import vlc_runtime
 from luna_desktop.media.containers import read_container
 from luna_desktop.media.mrl import file_mrl
-from luna_desktop.media.render import PreviewError, Rendered, decode_image, fit_size, read_error
+from luna_desktop.media.preview_cache import POSTER, PreviewCache, default_cache_dir, shrink
+from luna_desktop.media.render import PreviewError, Rendered, fit_size, read_error
 from luna_desktop.media.vlc_args import QUIET_ARGS
 from luna_desktop.media.vlc_video import VideoCallbacks, set_video_callbacks
 
 __all__ = ["PosterStore", "default_poster_dir", "grab_poster", "poster_preview"]
 
-_APP_NAME = "luna-desktop"  # catalog.database.APP_NAME; media may not import catalog
 _SOURCE = "video-poster"  # Rendered.source of every poster
-_OSHASH = re.compile(r"[0-9a-f]{16}")
-_SIZE_NOTE = re.compile(rb"original-size=(\d+)x(\d+)")
 # Silent, nothing drawn over the picture (title, OSD, subtitles). Late frames are kept:
 # the first 1080p frame after a seek is often "late" by the clock.
 _INSTANCE_ARGS = (
@@ -49,7 +42,6 @@ _INSTANCE_ARGS = (
 )  # fmt: skip
 _FALLBACK_ARGS = ("--intf=dummy", "--no-audio", "--quiet", "--ignore-config")
 _FLAT_STD = 6.0  # below this spread of values a frame shows nothing (a fade, a title card)
-_PRUNE_EVERY = 100
 _QUARTER_TURNS = {4, 5, 6, 7}  # libvlc_video_orient_t values that swap width and height
 
 
@@ -198,101 +190,46 @@ def _play(
     return Rendered(w, h, "RGB", rgb, got["display"], _SOURCE, decoded_size=(w, h)), False
 
 
-def default_poster_dir() -> Path:
-    """Where posters are kept: a cache, which the system may clear at any time."""
-    return platformdirs.user_cache_path(_APP_NAME) / "posters"
+# Where posters are kept: the preview cache, under one cap with thumbnails and previews.
+# (The window's player and duplicate views ask for it by this name.)
+default_poster_dir = default_cache_dir
 
 
 class PosterStore:
-    """Poster JPEGs named by the video's oshash, fanned out by its first two digits.
-    Processes may share one: a poster is written whole, then renamed into place.
+    """Video posters in the preview cache (size POSTER), by the video's oshash.
 
-    Past `max_bytes` the least recently used go, checked at the first save and every
-    `_PRUNE_EVERY` after (`load` touches a poster's mtime: atime is often not kept)."""
+    Processes may share one: a poster is written whole, then renamed into place. One
+    cap covers posters, thumbnails and previews; past it the least recently used entries
+    go (see `PreviewCache`).
+    """
 
-    def __init__(self, directory: Path | str, max_bytes: int = 1 << 30) -> None:
-        self.directory, self.max_bytes, self._saves = Path(directory), max_bytes, 0
+    def __init__(self, directory: Path | str, max_bytes: int | None = None) -> None:
+        self.cache = PreviewCache(directory, max_bytes)
+        self.directory = self.cache.directory
+
+    @property
+    def max_bytes(self) -> int:
+        return self.cache.max_bytes
 
     def path(self, oshash: str) -> Path:
-        if not isinstance(oshash, str) or not _OSHASH.fullmatch(oshash):
-            raise ValueError(f"an oshash is 16 lowercase hex digits, not {oshash!r}")
-        return self.directory / oshash[:2] / f"{oshash}.jpg"
+        return self.cache.path(oshash, POSTER)
 
     def load(self, oshash: str, box: tuple[int, int] | None) -> Rendered | None:
         """The poster fitted into `box` (None: as stored), or None if there is none. One
         that does not decode in full (a full disk, a power cut) is deleted."""
-        path, notes = self.path(oshash), []
-
-        def opener() -> Image.Image:
-            fh.seek(0)
-            im = Image.open(fh, formats=["JPEG"])
-            notes.append(im.info.get("comment", b""))
-            return im
-
-        try:
-            with open(path, "rb") as fh:
-                rendered = decode_image(opener, box, _SOURCE)
-        except FileNotFoundError:
-            return None
-        except (OSError, PreviewError):
-            rendered = None
-        if rendered is None or rendered.partial:
-            with contextlib.suppress(OSError):
-                path.unlink()
-            return None
-        with contextlib.suppress(OSError):  # a read-only cache still shows its posters
-            os.utime(path)
-        if match := _SIZE_NOTE.search(notes[-1]):
-            rendered = dataclasses.replace(rendered, original_size=(int(match[1]), int(match[2])))
-        return rendered
+        return self.cache.load(oshash, POSTER, box)
 
     def save(self, oshash: str, rendered: Rendered) -> Path:
-        path = self.path(oshash)
-        im = Image.frombytes(rendered.mode, (rendered.width, rendered.height), rendered.data)
-        jpeg = io.BytesIO()
-        # The video's own size rides along in a JPEG comment, for `load` to report.
-        note = "luna poster original-size={}x{}".format(*rendered.original_size)
-        im.convert("RGB").save(jpeg, "JPEG", quality=85, comment=note.encode())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(jpeg.getbuffer())
-            os.replace(temp, path)  # readers see the old poster or the new, never half
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        self._saves += 1
-        if self._saves % _PRUNE_EVERY == 1:
-            self.prune()
-        return path
+        return self.cache.save(oshash, POSTER, rendered)
 
     def prune(self, max_bytes: int | None = None) -> int:
-        """Delete the least recently used posters down to 90 % of the bound (so that the
-        next saves do not each prune), and temporary files an hour old (a crashed
-        writer's); returns how many files went."""
-        target = (self.max_bytes if max_bytes is None else max_bytes) * 0.9
-        files = []
-        with contextlib.suppress(FileNotFoundError):
-            for folder in os.scandir(self.directory):
-                for entry in os.scandir(folder) if folder.is_dir() else ():
-                    with contextlib.suppress(FileNotFoundError):
-                        files.append((entry.stat().st_mtime, entry.stat().st_size, entry.path))
-        total, removed, crashed = sum(size for _, size, _ in files), 0, time.time() - 3600
-        for used, size, path in sorted(files):  # the oldest use first
-            if (used >= crashed) if path.endswith(".tmp") else (total <= target):
-                continue  # another process may be writing that temporary file now
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-                removed += 1
-            total -= size
-        return removed
+        """See `PreviewCache.prune`: it prunes the whole cache, not only posters."""
+        return self.cache.prune(max_bytes)
 
 
 @functools.lru_cache(maxsize=8)
 def _store(directory: Path) -> PosterStore:
-    return PosterStore(directory)  # one a folder and process, so its save count is kept
+    return PosterStore(directory)  # one a folder and process: its cap is read once
 
 
 def poster_preview(
@@ -304,7 +241,7 @@ def poster_preview(
 ) -> Rendered:
     """A video's poster fitted into `box`: the stored one if there is one (the drive need
     not be connected), else grabbed from `path` and stored. Raises `PreviewError`."""
-    store = _store(Path(store_dir) if store_dir is not None else default_poster_dir())
+    store = _store(Path(store_dir) if store_dir is not None else default_cache_dir())
     cached = store.load(oshash, box) if oshash else None
     if cached is not None:
         return cached
@@ -317,7 +254,4 @@ def poster_preview(
     if oshash:
         with contextlib.suppress(OSError):  # a full or read-only cache: show it anyway
             store.save(oshash, rendered)
-    im = Image.frombytes(rendered.mode, (rendered.width, rendered.height), rendered.data)
-    return dataclasses.replace(
-        decode_image(lambda: im, box, _SOURCE), original_size=rendered.original_size
-    )
+    return shrink(rendered, box) if box is not None else rendered
