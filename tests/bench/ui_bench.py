@@ -14,6 +14,9 @@ one folder of 5,000 files. Then, driving the real MainWindow offscreen, measures
   - search: from the last keystroke to the tree showing the hits, the slowest of a few
     searches (a common name part, a folder, a rare word);
   - u (next unreviewed) from the current file, p95 over 50 presses;
+  - contact sheet: the 5,000-file folder's contact sheet opened with a warm cache (its
+    thumbnails already in the preview cache), to the first screen of thumbnails painted,
+    the slowest of a few openings (each a new sheet: nothing decoded beforehand);
   - a 10,000-file scan into the open window: the longest stall of the GUI thread (a
     10 ms QTimer heartbeat) and the longest save made while the scan writes;
   - peak RSS;
@@ -51,6 +54,7 @@ TARGETS = {
     "chip_max_ms": 150.0,
     "search_max_ms": 150.0,
     "u_p95_ms": 20.0,
+    "sheet_ms": 200.0,
     "scan_stall_ms": 100.0,
     "scan_save_max_ms": 100.0,
     "peak_rss_mb": 600.0,
@@ -58,6 +62,7 @@ TARGETS = {
 SCAN_FILES = 10_000
 BIG_FOLDER = "big/five-thousand"
 BIG_FOLDER_FILES = 5000
+SHEET_OPENINGS = 3
 
 
 def corpus_jpegs() -> list[Path]:
@@ -226,6 +231,9 @@ def child(catalog: str, scan_files: str) -> None:
         u_ms.append((time.perf_counter() - t) * 1000)
         app.processEvents()
 
+    million = window.model.drive_id  # the tree shows the million-file drive
+    sheet_ms = [contact_sheet_ms(app, window, million) for _ in range(SHEET_OPENINGS)]
+
     media = media_figures.measure(app, window, wait_for, wait_until)
 
     stall_ms, scan_save_ms, scan_state = scan_into_window(
@@ -249,6 +257,8 @@ def child(catalog: str, scan_files: str) -> None:
                 "searches": search_ms,
                 "u_p50_ms": statistics.median(u_ms),
                 "u_p95_ms": percentile(u_ms, 95),
+                "sheet_ms": max(sheet_ms),
+                "sheets": sheet_ms,
                 "scan_stall_ms": stall_ms,
                 "scan_save_max_ms": max(scan_save_ms) if scan_save_ms else float("nan"),
                 "scan_saves": len(scan_save_ms),
@@ -258,6 +268,71 @@ def child(catalog: str, scan_files: str) -> None:
             }
         )
     )
+
+
+def warm_thumbnails(catalog: Path, cache_dir: Path) -> Path:
+    """A preview cache holding a thumbnail for every file of the 5,000-file folder, made
+    from the corpus samples (kept with --keep)."""
+    from luna_desktop.catalog.database import close_catalog, open_catalog
+    from luna_desktop.catalog.models import FileEntry
+    from luna_desktop.media.preview_cache import THUMB, THUMB_PX, PreviewCache
+    from luna_desktop.media.render import render_preview
+
+    cache = PreviewCache(cache_dir)
+    open_catalog(catalog)
+    try:
+        hashes = [
+            h
+            for (h,) in FileEntry.select(FileEntry.oshash)
+            .where(FileEntry.folder == BIG_FOLDER)
+            .tuples()
+        ]
+    finally:
+        close_catalog()
+    if all(cache.has(h, THUMB) for h in hashes[:: max(1, len(hashes) // 10)]):
+        return cache_dir
+    # Each sample rendered and saved as the cache saves a thumbnail, then its bytes
+    # copied for the folder's files (saving 5,000 would encode 5,000 JPEGs).
+    samples = []
+    for path, h in zip(corpus_jpegs(), hashes, strict=False):
+        cache.save(h, THUMB, render_preview(path, (THUMB_PX, THUMB_PX)))
+        samples.append(cache.load_bytes(h, THUMB))
+    for i, h in enumerate(hashes):
+        target = cache.path(h, THUMB)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(samples[i % len(samples)])
+    return cache_dir
+
+
+def contact_sheet_ms(app, window, drive_id: int) -> float:
+    """From asking a new contact sheet for the 5,000-file folder to its first screen of
+    thumbnails painted. The sheet is a window of its own until the main window holds
+    one; it never takes the keyboard from the main window (the figures after this one
+    press the window's keys)."""
+    from PySide6.QtCore import Qt
+
+    from luna_desktop.ui.contact_sheet import ContactSheet
+
+    sheet = ContactSheet()
+    sheet.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+    sheet.resize(1100, 800)
+    sheet.show()
+    app.processEvents()
+    filled: list[float] = []
+    sheet.screen_filled.connect(partial(record_time, filled))
+    started = time.perf_counter()
+    sheet.show_folder(drive_id, BIG_FOLDER)
+    wait_until(app, partial(bool, filled), timeout=10)
+    sheet.view.viewport().repaint()  # what arrived last, painted now
+    elapsed = (time.perf_counter() - started) * 1000
+    if not filled or sheet.model.rowCount() != BIG_FOLDER_FILES or sheet.loader.decoded == 0:
+        raise SystemExit("the contact sheet showed no thumbnails within 10 s")
+    sheet.shutdown()
+    sheet.close()
+    sheet.deleteLater()
+    window.activateWindow()
+    app.processEvents()
+    return elapsed
 
 
 def forget_earlier_scans(catalog: str) -> None:
@@ -364,13 +439,19 @@ def main() -> None:
     t = time.perf_counter()
     catalog = build(work, args.files, args.folders)
     forget_earlier_scans(str(catalog))
+    thumbs = warm_thumbnails(catalog, work / "thumbs")
     media_figures.scan_video_drive(catalog, media_figures.build_video_drive(work))
     print(
         f"catalogue: {args.files:,} files in {args.folders:,} folders "
         f"({time.perf_counter() - t:.0f} s to build or reuse)"
     )
     shutil.rmtree(work / "config", ignore_errors=True)  # no window state from an earlier run
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(work / "config"))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        XDG_CONFIG_HOME=str(work / "config"),
+        LUNA_CACHE_DIR=str(thumbs),  # the warm cache, never the user's own
+    )
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(catalog), str(args.scan_files)],
         capture_output=True,
@@ -394,6 +475,7 @@ def main() -> None:
         ("a filter chip, slowest", figures["chip_max_ms"], TARGETS["chip_max_ms"], "ms"),
         ("search, slowest", figures["search_max_ms"], TARGETS["search_max_ms"], "ms"),
         ("u: next unreviewed, p95", figures["u_p95_ms"], TARGETS["u_p95_ms"], "ms"),
+        ("contact sheet, 5,000 files, warm", figures["sheet_ms"], TARGETS["sheet_ms"], "ms"),
         (
             "GUI stall during the scan",
             figures["scan_stall_ms"],
@@ -420,6 +502,7 @@ def main() -> None:
         f"save-and-next {figures['save_next_p50_ms']:.1f} ms, u {figures['u_p50_ms']:.1f} ms)"
     )
     print(media_figures.summary(figures["media"]))
+    print("contact sheet openings (ms):", ", ".join(f"{v:.0f}" for v in figures["sheets"]))
     print("chips (ms):", ", ".join(f"{k} {v:.0f}" for k, v in figures["chips"].items()))
     print("searches (ms):", ", ".join(f"{k!r} {v:.0f}" for k, v in figures["searches"].items()))
     print(
