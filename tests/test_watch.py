@@ -469,3 +469,18 @@ def test_an_overflow_is_heard_only_by_the_watch_it_happened_to():
     finally:
         for alarm in alarms.values():
             logger.removeHandler(alarm)
+
+
+def test_a_drive_too_big_to_poll_is_not_watched_and_says_why(tmp_path, catalog, monkeypatch):
+    from luna_desktop.scan.progress import ScanError
+
+    root = tmp_path / "drive"
+    for name in "ABCD":
+        make_jpeg(root / name / "a.jpg", color=(ord(name), 1, 1))
+    run_scan(root)
+    monkeypatch.setattr(watch_events, "inotify_watch_limit", lambda: 2)  # 5 folders
+    monkeypatch.setattr(watch_events, "POLL_MAX_FOLDERS", 4)
+    watcher = DriveWatcher(root, Drive.get().id)
+    with pytest.raises(ScanError, match=r"too big to check by polling.*rescan"):
+        watcher.start()
+    assert not watcher.running

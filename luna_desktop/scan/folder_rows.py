@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from luna_desktop.catalog.models import DB
 from luna_desktop.catalog.status import Status
 
-from .reader import READER_CRASHED
-from .walk import FolderListing
+from .reader import READER_CRASHED, FileJob
+from .walk import FolderListing, FoundFile
 
 
 @dataclass(slots=True)
@@ -113,3 +113,35 @@ def untouched(file_ids: list[int]) -> list[int]:
         return []
     sql = _UNTOUCHED.format(ids=", ".join("?" * len(file_ids)))
     return [row[0] for row in DB.execute_sql(sql, file_ids).fetchall()]
+
+
+def file_job(
+    root: bytes,
+    listing: FolderListing,
+    found: FoundFile,
+    row: KnownFile | None,
+    rows: FolderRows,
+    sidecar: FoundFile | None,
+) -> FileJob:
+    """What a reader is asked to read for a file the walk found: a known row keeps its
+    path columns; a new one is named as the catalogue will show it, with its exact bytes
+    kept when its name is not plain text (a scan and a watch read files alike)."""
+    rel = os.path.join(listing.rel, found.name) if listing.rel else found.name
+    if row is not None:
+        file_id, text, raw = row.id, row.text, None
+    else:
+        file_id, text = None, rows.text_for(found.text)
+        exact = listing.exact and found.exact and text == found.text
+        raw = None if exact else rel
+    return FileJob(
+        os.path.join(root, rel),
+        listing.text,
+        text,
+        raw,
+        found.size,
+        found.mtime,
+        found.uid,
+        file_id,
+        None if sidecar is None else os.path.join(root, listing.rel, sidecar.name),
+        None if sidecar is None else sidecar.text,
+    )

@@ -33,7 +33,7 @@ from luna_desktop.catalog.paths import join_folder
 from . import finish
 from .disk_kind import read_mode
 from .drive_identity import identify_drive
-from .folder_rows import KnownFile, folder_rows, untouched
+from .folder_rows import KnownFile, file_job, folder_rows, untouched
 from .ignore import IgnoreRules
 from .options import Cancel, ScanOptions, check_scan_root
 from .progress import (
@@ -246,28 +246,7 @@ class _Scan:
             sidecar = listing.sidecars.get(found.name)
             if row is not None and self._unchanged(row, found, sidecar):
                 continue
-            rel = os.path.join(listing.rel, found.name) if listing.rel else found.name
-            if row is not None:
-                file_id, text = row.id, row.text
-                raw = None  # a known row keeps its path columns
-            else:
-                file_id, text = None, rows.text_for(found.text)
-                exact = listing.exact and found.exact and text == found.text
-                raw = None if exact else rel
-            self.task.append(
-                FileJob(
-                    os.path.join(self.root, rel),
-                    listing.text,
-                    text,
-                    raw,
-                    found.size,
-                    found.mtime,
-                    found.uid,
-                    file_id,
-                    None if sidecar is None else os.path.join(self.root, listing.rel, sidecar.name),
-                    None if sidecar is None else sidecar.text,
-                )
-            )
+            self.task.append(file_job(self.root, listing, found, row, rows, sidecar))
             if len(self.task) >= self.options.task_size:
                 self._submit_task()
         if self.task:  # what the progress line names: a file being read now

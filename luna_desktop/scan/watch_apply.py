@@ -27,7 +27,7 @@ from luna_desktop.catalog.models import DB
 from luna_desktop.catalog.paths import join_folder, to_text
 
 from . import finish
-from .folder_rows import KnownFile, folder_rows, untouched
+from .folder_rows import KnownFile, file_job, folder_rows, untouched
 from .ignore import IgnoreRules
 from .read_pool import ReadPool
 from .reader import FileJob, FileRecord
@@ -205,29 +205,9 @@ class Applier:
                     self.writer.mark_present(row.id)
                     w.folders.add(listing.text)
                 continue
-            rel = os.path.join(listing.rel, found.name) if listing.rel else found.name
-            if row is not None:
-                file_id, text, raw = row.id, row.text, None
-                if not row.present:
-                    w.back[row.id] = join_folder(listing.text, text)
-            else:
-                file_id, text = None, rows.text_for(found.text)
-                exact = listing.exact and found.exact and text == found.text
-                raw = None if exact else rel
-            w.jobs.append(
-                FileJob(
-                    os.path.join(self.root, rel),
-                    listing.text,
-                    text,
-                    raw,
-                    found.size,
-                    found.mtime,
-                    found.uid,
-                    file_id,
-                    None if sidecar is None else os.path.join(self.root, listing.rel, sidecar.name),
-                    None if sidecar is None else sidecar.text,
-                )
-            )
+            if row is not None and not row.present:
+                w.back[row.id] = join_folder(listing.text, row.text)
+            w.jobs.append(file_job(self.root, listing, found, row, rows, sidecar))
         # A sidecar catalogued as a file of its own now belongs to its image (as a scan).
         absorbed = [rows.known.pop(s.name, None) for s in listing.sidecars.values()]
         forgotten = untouched([r.id for r in absorbed if r is not None])

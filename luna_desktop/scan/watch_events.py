@@ -70,6 +70,10 @@ _FILE_EVENTS = (
 )
 
 POLL_EVERY_S = 3.0  # the polling observer's pause between two looks at the drive
+# Polling lists and stats every file at each look (and keeps two such lists in memory):
+# past this many folders it would keep an archive disk busy for ever, so a drive that
+# big is not polled; its changes are caught by a rescan.
+POLL_MAX_FOLDERS = 2_000
 _INOTIFY_LIMIT = Path("/proc/sys/fs/inotify/max_user_watches")
 
 
@@ -238,13 +242,13 @@ def start_observer(
         return Observing(observer, False, None)
     folders = count_folders(raw, stopping)
     if folders > limit:
-        return _polling(root, handler, _over_limit(folders, limit))
+        return _polling(root, handler, _over_limit(folders, limit), folders)
     try:
         observer, watches = _inotify(root, handler)
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EMFILE):
             raise
-        return _polling(root, handler, _used_up(limit, str(exc)))
+        return _polling(root, handler, _used_up(limit, str(exc)), folders)
     # watchdog passes over folders it could not watch; the limit is for all of this
     # user's programs, so others may have left fewer watches than the drive needs.
     if watches is not None and watches < folders:
@@ -253,7 +257,8 @@ def start_observer(
         if watches is not None and watches < again:
             observer.stop()
             forget_observer(observer)
-            return _polling(root, handler, _used_up(limit, f"{watches:,} of {again:,} watched"))
+            why = _used_up(limit, f"{watches:,} of {again:,} watched")
+            return _polling(root, handler, why, again)
     return Observing(observer, False, None)
 
 
@@ -273,7 +278,14 @@ def _used_up(limit: int, detail: str) -> str:
     )
 
 
-def _polling(root: Path, handler: FileSystemEventHandler, notice: str) -> Observing:
+def _polling(root: Path, handler: FileSystemEventHandler, notice: str, folders: int) -> Observing:
+    if folders > POLL_MAX_FOLDERS:
+        reason = notice.split(":")[0]
+        raise OSError(
+            f"{reason}, and with {folders:,} folders it is too big to check by polling: "
+            "changes on it are caught by a rescan. Raise fs.inotify.max_user_watches to "
+            "see them at once"
+        )
     from watchdog.observers.polling import PollingObserver
 
     observer = PollingObserver(timeout=POLL_EVERY_S)
