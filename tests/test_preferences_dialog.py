@@ -178,16 +178,17 @@ def test_every_field_is_reachable_with_tab(qtbot, open_dialog):
     dialog = open_dialog()
     dialog.curator_edit.setFocus()
     order = [QApplication.focusWidget()]
-    for _ in range(8):
+    for _ in range(9):
         assert order[-1] is not None
         qtbot.keyClick(order[-1], Qt.Key.Key_Tab)
         order.append(QApplication.focusWidget())
-    assert order[:8] == [
+    assert order[:9] == [
         dialog.curator_edit,
         dialog.ignore_edit,
         dialog.disk_combo,
         dialog.autoplay_box,
         dialog.theme_combo,
+        dialog.cache_row.cap_spin,
         dialog.catalog_edit,
         dialog.choose_button,
         dialog.ok_button,
@@ -208,6 +209,7 @@ def test_labels_have_mnemonics_for_their_fields(open_dialog):
         "&Reading drives:": dialog.disk_combo,
         "Videos:": dialog.autoplay_box,
         "&Theme:": dialog.theme_combo,
+        "Pre&view cache:": dialog.cache_row.cap_spin,
         "Catalogue &location:": dialog.catalog_edit,
     }
     assert "&" in dialog.choose_button.text()
@@ -259,3 +261,28 @@ def test_autoplay_is_off_by_default_and_kept(open_dialog):
     dialog.accept()
     assert dialog.accepted_changes() == {"autoplay"}
     assert Settings().autoplay is True
+
+
+def test_the_preview_cache_cap_is_kept_with_the_cache(qtbot, open_dialog, tmp_path, monkeypatch):
+    from luna_desktop.media.preview_cache import PreviewCache
+
+    monkeypatch.setenv("LUNA_CACHE_DIR", str(tmp_path / "cache"))
+    dialog = open_dialog()
+    # What the cache holds is counted off the GUI thread, then shown.
+    qtbot.waitUntil(lambda: dialog.cache_row.used.text() == "empty")
+    dialog.cache_row.cap_spin.setValue(2.5)
+    dialog.accept()
+    assert dialog.accepted_changes() == {"cache_cap"}
+    # Where `luna cache status` and every worker read it, not in the window's settings.
+    assert PreviewCache().max_bytes == 2_500_000_000
+
+
+def test_clear_cache_in_preferences_runs_the_windows_clear(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("LUNA_CACHE_DIR", str(tmp_path / "cache"))
+    cleared = []
+    dialog = dialog_module.PreferencesDialog(Settings(), clear_cache=lambda: cleared.append(1))
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.cache_row.clear_button, Qt.MouseButton.LeftButton)
+    assert cleared == [1]
+    dialog.reject()
+    assert dialog.accepted_changes() == set()

@@ -340,7 +340,7 @@ def test_unmounted_drive_still_browses_and_says_why_there_is_no_preview(window, 
     w = window
     drive_copy.rename(drive_copy.with_name("unplugged"))
     w.reload_drives(select="Corpus")
-    qtbot.waitUntil(lambda: "(not mounted)" in w.drive_combo.currentText())
+    qtbot.waitUntil(lambda: "offline" in w.drive_combo.currentText())
     open_file(w, qtbot, TUSCANY, "DSCN0010.jpg")
     qtbot.waitUntil(lambda: "not mounted" in w.preview.placeholder_text.lower())
     # Curation goes on without the drive.

@@ -21,20 +21,24 @@ from luna_desktop.scan.progress import ScanError
 from . import (
     albums,
     backup,
+    cache,
     drives,
     duplicates,
     events,
     groups,
     listing,
     ls,
+    relink,
     scan,
     set_fields,
     show,
     undo,
+    watch,
 )
 
 COMMANDS = (
     scan,
+    watch,
     drives,
     ls,
     show,
@@ -45,6 +49,8 @@ COMMANDS = (
     events,
     listing,
     duplicates,
+    relink,
+    cache,
     backup,
 )
 

@@ -72,6 +72,10 @@ class ActionId(Enum):
     EXPORT_LISTING = auto()
     DUPLICATES = auto()
     COPIES_REPORT = auto()
+    RELINK_OFFERS = auto()
+    FILL_CACHE = auto()
+    CLEAR_CACHE = auto()
+    CONTACT_SHEET = auto()
     PROJECT_GROUPS = auto()
     CANCEL_SCAN = auto()
     PREFERENCES = auto()
@@ -209,6 +213,30 @@ SPECS: dict[ActionId, ActionSpec] = {
         Scope.WINDOW,
         "Copies of the same file across drives: choose the primary, decide the rest",
     ),
+    ActionId.RELINK_OFFERS: ActionSpec(
+        "&Missing Files Found Elsewhere…",
+        (),
+        Scope.WINDOW,
+        "Files that went missing and turned up again, on any drive: relink each with its curation",
+    ),
+    ActionId.FILL_CACHE: ActionSpec(
+        "&Fill Preview Cache",
+        (),
+        Scope.WINDOW,
+        "Make thumbnails and previews of the shown drive now, so it can be curated unplugged",
+    ),
+    ActionId.CLEAR_CACHE: ActionSpec(
+        "C&lear Preview Cache…",
+        (),
+        Scope.WINDOW,
+        "Delete every cached thumbnail, preview and poster frame (the files are untouched)",
+    ),
+    ActionId.CONTACT_SHEET: ActionSpec(
+        "&Contact Sheet",
+        ("Ctrl+G",),
+        Scope.WINDOW,
+        "The shown folder's files as a grid of thumbnails; Enter opens one",
+    ),
     ActionId.COPIES_REPORT: ActionSpec(
         "Files on &One Drive Only…", (), Scope.WINDOW, "Files no other drive holds a copy of"
     ),
@@ -287,7 +315,17 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
             ActionId.FILTER,
         ),
     ),
-    ("&View", (ActionId.TOGGLE_ZOOM, None, ActionId.PREVIOUS_PAGE, ActionId.NEXT_PAGE)),
+    (
+        "&View",
+        (
+            ActionId.CONTACT_SHEET,
+            None,
+            ActionId.TOGGLE_ZOOM,
+            None,
+            ActionId.PREVIOUS_PAGE,
+            ActionId.NEXT_PAGE,
+        ),
+    ),
     (
         "&Play",
         (
@@ -305,7 +343,16 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
     ),
     (
         "&Catalogue",
-        (ActionId.DUPLICATES, ActionId.COPIES_REPORT, None, ActionId.ALBUMS_AND_EVENTS),
+        (
+            ActionId.DUPLICATES,
+            ActionId.COPIES_REPORT,
+            ActionId.RELINK_OFFERS,
+            None,
+            ActionId.ALBUMS_AND_EVENTS,
+            None,
+            ActionId.FILL_CACHE,
+            ActionId.CLEAR_CACHE,
+        ),
     ),
     ("&Help", (ActionId.SHORTCUTS,)),
 )

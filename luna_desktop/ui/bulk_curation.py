@@ -64,6 +64,8 @@ class BulkCuration(QObject):
 
     def selection(self) -> Selection | None:
         panel = self.window.panel
+        if self.window.sheet_flow.has_focus():  # the contact sheet's cells, one folder's
+            return Selection(None, tuple(self.window.sheet_flow.selected_ids()), ())
         if panel.showing_collection():  # an album's or event's files, from any drives
             return Selection(None, tuple(panel.collection.selected_file_ids()), ())
         # The drive the tree shows: its rows are what is selected (the selector may
@@ -87,9 +89,12 @@ class BulkCuration(QObject):
     # -- the keys ---------------------------------------------------------------------------
 
     def status_key(self, status: int) -> None:
-        """1–6: the form's status for one file; for a selection, every file's at once."""
+        """1–6: the form's status for one file; for a selection, every file's at once.
+        In the contact sheet a key is a decision made at once, even for one cell (the
+        grid shows it straight away; Ctrl+Z takes it back)."""
         selection = self.selection()
-        if selection is None or selection.is_single_file:
+        in_sheet = self.window.sheet_flow.has_focus() and bool(selection and selection.files)
+        if selection is None or (selection.is_single_file and not in_sheet):
             self.window.form.set_status(status)
             return
         self.apply(selection, {"status": status})
@@ -129,12 +134,18 @@ class BulkCuration(QObject):
             return curation.set_fields(ids, values, curator)
 
         self._writes.submit(
-            work, lambda result: self._applied(result, what, selection), self._failed
+            work, lambda result: self._applied(result, what, selection, values), self._failed
         )
 
-    def _applied(self, result: curation.BulkResult, what: str, selection: Selection) -> None:
+    def _applied(
+        self, result: curation.BulkResult, what: str, selection: Selection, values: dict
+    ) -> None:
         self._refresh()
-        self._reselect(selection)
+        sheet = self.window.sheet_flow
+        if sheet.showing:
+            sheet.changed(selection.files, values)
+        else:
+            self._reselect(selection)
         if not result.files:
             self._say("No files to change: the selected folders show none", 6000)
             return
@@ -161,6 +172,7 @@ class BulkCuration(QObject):
             self._say("Nothing to undo", 4000)
             return
         self._refresh()
+        self.window.sheet_flow.reload()
         self.window.load_completions()  # an undone merge brings its project group back
         names = ", ".join(curation.FIELD_LABELS.get(f, f).lower() for f in undone.fields)
         text = f"Undid {names or 'nothing'} on {_files(undone.files)}"

@@ -168,7 +168,9 @@ class CollectionView(QWidget):
 
     def _load_failed(self, name: str | None, exc: Exception) -> None:
         self.model.set_rows([])
-        self._set_current(None)
+        # The file in the form stays: an album deleted while one of its files is being
+        # edited must not take the words typed with it (the failure may land while the
+        # curator is being asked about those very edits).
         self._show_note(f"<p><b>Cannot show “{name}”</b></p><p>{exc}</p>")
         self.loaded.emit()
 

@@ -21,6 +21,7 @@ from .workers import GeneratorWorker, start
 
 
 class DriveScans(QObject):
+    started = Signal(str)  # the drive's name, as a scan of it begins
     progressed = Signal(object)  # ScanProgress, a few times a second
     ended = Signal(object)  # the last ScanProgress, or None when the scan failed
     failed = Signal(str)
@@ -55,6 +56,7 @@ class DriveScans(QObject):
         self._last = None
         self.drive_name = name
         self.status.started(name)
+        self.started.emit(name)
         start(worker, self.pool, self._workers)
 
     def cancel(self) -> None:

@@ -87,6 +87,10 @@ class ImageView(QWidget):
         self._badge = text
         self.update()
 
+    def badge(self) -> str:
+        """The note painted in the picture's corner ("" when none)."""
+        return self._badge
+
     def text(self) -> str:
         """The line shown instead of a picture ("" when a picture is shown)."""
         return self._text

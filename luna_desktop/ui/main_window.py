@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
+from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QStackedWidget
 
 from luna_desktop.catalog import curation, duplicates, queries
 from luna_desktop.catalog.drafts import DraftJournal
@@ -37,13 +37,16 @@ from .curation_controller import CurationController
 from .curation_form import CurationForm
 from .discard_check import DiscardCheck
 from .draft_offer import offer_drafts
+from .drive_life import DriveLife
 from .drive_scans import DriveScans
+from .live_flow import LiveFlow
 from .mount_watch import MountWatch
 from .preview_pane import PreviewPane
 from .prompts import DialogPrompts
 from .scan_flow import ScanFlow
 from .serial_writes import SerialWrites
 from .settings import Settings
+from .sheet_flow import SheetFlow
 from .shortcuts_sheet import ShortcutsSheet
 from .tree_panel import TreePanel
 from .window_actions import wire_actions
@@ -94,6 +97,9 @@ class MainWindow(QMainWindow):
         self.panel.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         self.mounts.changed.connect(self._mounts_changed)
         self._build_widgets()
+        self.drive_life = DriveLife(self)
+        self.live_flow = LiveFlow(self)
+        self.sheet_flow = SheetFlow(self)
         self.actions_by_id = build_actions(self)
         self._wire_actions()
         build_menus(self.menuBar(), self.actions_by_id)
@@ -115,7 +121,10 @@ class MainWindow(QMainWindow):
         self.preview.setObjectName("preview")
         self.right_split = QSplitter(Qt.Orientation.Vertical)
         self.right_split.setObjectName("right_split")
-        self.right_split.addWidget(self.preview)
+        # The single view and, for a folder, the contact sheet (ui.sheet_flow) in its place.
+        self.preview_stack = QStackedWidget()
+        self.preview_stack.addWidget(self.preview)
+        self.right_split.addWidget(self.preview_stack)
         self.right_split.addWidget(self.form)
         self.right_split.setStretchFactor(0, 3)
         self.right_split.setStretchFactor(1, 2)
@@ -170,6 +179,10 @@ class MainWindow(QMainWindow):
             return
         self.controller.open(entry)
         self._dirty_changed(self.form.is_dirty())
+        if self.sheet_flow.showing:
+            if self.sheet_flow.choosing:
+                return  # the grid's file: nothing decodes behind the grid
+            self.preview_stack.setCurrentWidget(self.preview)  # a file chosen in the tree
         self.preview.show_file(entry.id, self._absolute_path(entry), self._facts(entry))
         next_id = self.panel.next_file_id(entry.id)
         if next_id is not None:
@@ -220,9 +233,20 @@ class MainWindow(QMainWindow):
         return os.path.join(os.fsencode(drive.mount_path), entry.relpath)
 
     def _mounts_changed(self) -> None:
+        self.show_current_again()  # a drive came or went under the file shown
+
+    def show_current_again(self, redraw: bool = False) -> None:
+        """The file on show afresh from the catalogue (its drive came or went, it was
+        renamed or changed on the drive); the form and its edits are not touched.
+        `redraw`: its content changed, so the picture is decoded again."""
         entry = self.current_file
-        if entry is not None:  # a drive came or went under the file shown: show it afresh
-            self.preview.show_file(entry.id, self._absolute_path(entry), self._facts(entry))
+        fresh = queries.file_with_drive(entry.id) if entry is not None else None
+        if fresh is None or self.sheet_flow.showing:
+            return
+        if redraw:
+            self.preview.clear_cache()
+            self.preview.clear()
+        self.preview.show_file(fresh.id, self._absolute_path(fresh), self._facts(fresh))
 
     @staticmethod
     def _facts(entry: FileEntry) -> dict:
@@ -299,6 +323,7 @@ class MainWindow(QMainWindow):
     def _saved(self, file_id: int, status: int) -> None:
         self.model.update_status(file_id, status)
         self.panel.collection.update_status(file_id, status)
+        self.sheet_flow.changed([file_id], {"status": status})
         self.discard_check.saved(file_id, status)
 
     def _relocated(self, file_id: int) -> None:
@@ -347,7 +372,7 @@ class MainWindow(QMainWindow):
         from .preferences_dialog import PreferencesDialog
         from .theme import apply_theme
 
-        dialog = PreferencesDialog(self.settings, self)
+        dialog = PreferencesDialog(self.settings, self, self.drive_life.clear_cache)
         if self.prompts.run_modal(dialog):
             changes = dialog.accepted_changes()
             if "theme" in changes:
@@ -451,6 +476,9 @@ class MainWindow(QMainWindow):
             writes.wait(5_000)
         self.discard_check.confirmer.wait(5_000)
         self.mounts.shutdown()
+        self.drive_life.shutdown()
+        self.live_flow.shutdown()
+        self.sheet_flow.shutdown()
         self.pool.waitForDone(5_000)
         self.preview.close()
         event.accept()

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 CHECK_TIMEOUT_S = 2.0
 is_folder = os.path.isdir  # what a check asks the filesystem (a test makes it hang)
-RECHECK_MS = 15_000
+RECHECK_MS = 3_000  # a drive pulled out shows offline within seconds
 
 
 class Mount(Enum):

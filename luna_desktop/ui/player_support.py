@@ -60,11 +60,15 @@ class PlayerSupport:
             self._ready.set()
 
     def posters_dir(self) -> str:
-        """Where poster frames are stored (the user's cache folder)."""
-        if self._posters_dir is None:
-            from luna_desktop.media.posters import default_poster_dir
+        """Where poster frames are stored: the preview cache, one store with one cap."""
+        return self.cache_dir()
 
-            self._posters_dir = str(default_poster_dir())
+    def cache_dir(self) -> str:
+        """The preview cache (the user's cache folder, or $LUNA_CACHE_DIR)."""
+        if self._posters_dir is None:
+            from luna_desktop.media.preview_cache import default_cache_dir
+
+            self._posters_dir = str(default_cache_dir())
         return self._posters_dir
 
     def known_problem(self) -> str | None:

@@ -6,6 +6,7 @@ back on Cancel, so trying a theme costs nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from luna_desktop.catalog.database import default_catalog_path
 from luna_desktop.scan.disk_kind import AUTO, ROTATING, SOLID
 
+from .cache_preferences import CACHE_HELP, CacheRow
 from .settings import Settings
 from .theme import THEMES, apply_theme
 
@@ -57,7 +59,12 @@ DISK_HELP = (
 
 
 class PreferencesDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        clear_cache: Callable[[], None] | None = None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self._settings = settings
@@ -95,6 +102,9 @@ class PreferencesDialog(QDialog):
             self.theme_combo.addItem(key.capitalize(), key)
         self.theme_combo.setCurrentIndex(THEMES.index(self._original["theme"]))
 
+        self.cache_row = CacheRow(clear_cache)
+        self._original["cache_cap"] = self.cache_row.cap_bytes()
+
         self.catalog_edit = QLineEdit(self._original["catalog_path"] or "")
         self.catalog_edit.setPlaceholderText(str(default_catalog_path()))
         self.catalog_edit.setClearButtonEnabled(True)
@@ -118,6 +128,8 @@ class PreferencesDialog(QDialog):
         _add_row(form, "&Reading drives:", self.disk_combo, disk_help)
         _add_row(form, "Videos:", self.autoplay_box, autoplay_help)
         _add_row(form, "&Theme:", self.theme_combo)
+        cache_help = _hint(CACHE_HELP)
+        _add_row(form, "Pre&view cache:", self.cache_row, cache_help, buddy=self.cache_row.cap_spin)
         _add_row(
             form,
             "Catalogue &location:",
@@ -158,6 +170,7 @@ class PreferencesDialog(QDialog):
             "disk_reading": self.disk_combo.currentData(),
             "autoplay": self.autoplay_box.isChecked(),
             "catalog_path": str(Path(catalog).expanduser()) if catalog else None,
+            "cache_cap": self.cache_row.cap_bytes(),
         }
 
     def _validate(self) -> None:
@@ -194,7 +207,14 @@ class PreferencesDialog(QDialog):
             return
         values = self._values()
         self._changes = {key for key, value in values.items() if value != self._original[key]}
-        for key in self._changes:
+        if "cache_cap" in self._changes:  # kept with the cache: the CLI reads it too
+            try:
+                self.cache_row.cache.set_max_bytes(values["cache_cap"])
+            except OSError as exc:
+                self.cache_row.used.setText(f"cannot keep the cap: {exc.strerror or exc}")
+                self._changes = set()
+                return
+        for key in self._changes - {"cache_cap"}:
             setattr(self._settings, key, values[key])
         self._settings.sync()
         super().accept()

@@ -24,10 +24,12 @@ __all__ = [
     "MessageView",
     "failure_headline",
     "file_name",
+    "from_cache",
     "is_pdf",
     "is_text",
     "kind_line",
     "not_mounted",
+    "offline_badge",
     "placeholder",
     "playable_kind",
     "preview_note",
@@ -60,6 +62,23 @@ def placeholder(path: bytes | None, facts: dict[str, Any]) -> tuple[str, bool] |
     if kind == "image" or mime.startswith("image/"):
         return None
     return ("No preview for this kind of file", False)
+
+
+def from_cache(path: bytes | None, facts: dict[str, Any]) -> bool:
+    """A picture out of reach (drive not mounted, file gone) that the preview cache may
+    hold: the pane tries the cache before saying why the file cannot be shown."""
+    if path is not None and not facts.get("missing"):
+        return False
+    kind, mime = facts.get("kind") or "", facts.get("mime") or ""
+    image = kind == "image" or mime.startswith("image/")
+    return image and bool(facts.get("oshash")) and facts.get("size") != 0
+
+
+def offline_badge(facts: dict[str, Any]) -> str:
+    """The quiet note on a picture that came from the cache."""
+    if facts.get("missing"):
+        return "missing from the drive — cached preview"
+    return "offline — cached preview"
 
 
 def not_mounted(facts: dict[str, Any], verb: str) -> str:
@@ -102,6 +121,8 @@ def preview_note(rendered: Rendered) -> str:
     notes = []
     if rendered.source == "raw-embedded-preview":
         notes.append(f"embedded JPEG preview, {size}")
+    elif rendered.source.startswith("cached-"):
+        notes.append(f"cached preview of a {size} picture")
     elif rendered.source != "image":
         notes.append(f"embedded thumbnail only, {size}")
     if rendered.partial:

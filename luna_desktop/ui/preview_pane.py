@@ -32,9 +32,11 @@ from .preview_messages import (
     MessageView,
     failure_headline,
     file_name,
+    from_cache,
     is_pdf,
     is_text,
     kind_line,
+    offline_badge,
     placeholder,
     playable_kind,
     preview_note,
@@ -77,6 +79,8 @@ class _Current:
     note: str = field(default="")
     page: int = 0  # a PDF's page on show
     page_count: int = 0
+    # Shown from the preview cache: the drive is not mounted, or the file is gone.
+    offline: bool = False
 
 
 class PreviewPane(PlayerPart, PagesPart, QWidget):
@@ -175,6 +179,11 @@ class PreviewPane(PlayerPart, PagesPart, QWidget):
         current = self._current = _Current(file_id, path, facts)
         self._awaiting_paint = None
         self._facts.show_facts(facts)
+        if from_cache(path, facts):
+            current.mode, current.offline = "image", True
+            self._set_controls("")
+            self._show_page(current)
+            return
         reason = placeholder(path, facts)
         if reason is not None:
             headline, is_failure = reason
@@ -211,6 +220,11 @@ class PreviewPane(PlayerPart, PagesPart, QWidget):
 
     def _picture_request(self, current: _Current, box: tuple[int, int] | None) -> PreviewRequest:
         mime = current.facts.get("mime")
+        if current.offline:
+            return PreviewRequest(
+                current.file_id, current.path, mime, box, cached=True,
+                oshash=current.facts.get("oshash"), cache_dir=self._player.cache_dir(),
+            )  # fmt: skip
         return PreviewRequest(current.file_id, current.path, mime, box, page=current.page)
 
     def prefetch(
@@ -348,6 +362,10 @@ class PreviewPane(PlayerPart, PagesPart, QWidget):
                 self._display(entry)
         elif current.mode == "document" and current.page_count:
             self._show_page_error(current, result)
+        elif current.shown is None and current.offline:
+            # Nothing cached: say why the file itself cannot be shown.
+            reason = placeholder(None, current.facts)
+            self._show_message(reason[0] if reason else failure_headline(result), failure=True)
         elif current.shown is None:
             self._show_message(failure_headline(result), failure=True)
         else:  # a bigger decode failed (too large to zoom, say): keep what is shown
@@ -361,6 +379,8 @@ class PreviewPane(PlayerPart, PagesPart, QWidget):
         current = self._current
         if current is None or current.mode not in ("image", "document") or current.shown is None:
             return
+        if current.offline:
+            return  # the cache holds one size; the file itself is out of reach
         assert current.path is not None
         box = self._wanted_box()
         if current.shown.covers(box):
@@ -379,7 +399,9 @@ class PreviewPane(PlayerPart, PagesPart, QWidget):
         pixmap = QPixmap.fromImage(entry.image)
         rendered = entry.rendered
         if current.shown is None:
-            upscale = 1.0 if rendered.source == "image" else _PREVIEW_UPSCALE
+            # A cached picture stands for the file: no bigger than the file would show.
+            own = rendered.source == "image" or rendered.source.startswith("cached-")
+            upscale = 1.0 if own else _PREVIEW_UPSCALE
             self._view.set_image(pixmap, rendered.original_size, max_upscale=upscale)
         else:
             self._view.replace_pixmap(pixmap)
@@ -387,6 +409,8 @@ class PreviewPane(PlayerPart, PagesPart, QWidget):
         if entry.page_count:
             current.page_count = entry.page_count
         badges = ["Incomplete file"] if rendered.partial else []
+        if current.offline:
+            badges.append(offline_badge(current.facts))
         note = preview_note(rendered)
         if current.mode == "document" and current.page_count:
             badges.append(f"Page {current.page + 1} of {current.page_count}")

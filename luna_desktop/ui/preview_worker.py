@@ -40,6 +40,10 @@ class PreviewRequest:
     duration: float | None = None
     posters_dir: str | None = None
     page: int = 0  # a PDF's page, from 0
+    # The drive is not mounted (or the file is gone): the picture comes from the
+    # preview cache in `cache_dir`, by `oshash`.
+    cached: bool = False
+    cache_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ def decode_file(request: PreviewRequest) -> Decoded:
                 duration_s=request.duration,
             )
             return _share_pixels(Decoded(rendered=rendered))
+        if request.cached:
+            return _share_pixels(Decoded(rendered=_cached_picture(request)))
         if request.path is None:
             return Decoded(error="the drive is not mounted")
         if request.mime == "application/pdf":
@@ -97,6 +103,19 @@ def decode_file(request: PreviewRequest) -> Decoded:
             error=f"unexpected error ({type(exc).__name__}: {exc})",
             detail=traceback.format_exc(),
         )
+
+
+def _cached_picture(request: PreviewRequest) -> Rendered:
+    """The cached preview (else the thumbnail) fitted into the box; `PreviewError`
+    when the cache holds neither."""
+    from luna_desktop.media.preview_cache import PREVIEW, THUMB, PreviewCache
+
+    cache = PreviewCache(request.cache_dir)
+    for size in (PREVIEW, THUMB):
+        rendered = cache.load(request.oshash, size, request.box) if request.oshash else None
+        if rendered is not None:
+            return replace(rendered, source=f"cached-{size}")
+    raise PreviewError("no cached preview of this file", "not-cached")
 
 
 def _share_pixels(decoded: Decoded) -> Decoded:

@@ -2,7 +2,9 @@
 the tree filling while the scan runs, and what the window does when it ends.
 
 The scan itself runs in DriveScans (a background thread feeding worker processes);
-this flow only asks the curator the drive's name and keeps the window in step.
+this flow only asks the curator the drive's name (or, for a folder that looks like a
+copy of a known drive, whether it is that drive moved or a second drive holding copies)
+and keeps the window in step.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
-from luna_desktop.scan.drive_identity import recognise_drive
+from luna_desktop.scan.drive_copy import COPY
+from luna_desktop.scan.drive_identity import Recognition, recognise
 from luna_desktop.scan.pipeline import check_scan_root
 from luna_desktop.scan.progress import ScanProgress
 
@@ -43,16 +46,21 @@ class ScanFlow(QObject):
         self._looks = LatestOnly(self)
 
     def add_drive_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, "Add a drive or folder")
+        """File → Add Drive…: the mounted volumes first, any folder a click away."""
+        from .add_drive_dialog import AddDriveDialog
+
+        folder = AddDriveDialog.ask(self.window)
         if folder:
             self.add_drive(folder)
 
-    def add_drive(self, folder: str, name: str | None = None) -> bool:
+    def add_drive(self, folder: str, name: str | None = None, rescan: str | None = None) -> bool:
         """Name a folder as a drive (asking, unless `name` is given) and scan it.
 
         False when it cannot be added at all; True when it is on its way (the name is
         asked once Luna has looked at the drive, which reads a few of its files off the
-        GUI thread: a drive spinning up must not freeze the window).
+        GUI thread: a drive spinning up must not freeze the window). `rescan`: the
+        curator already asked to rescan the known drive of that name here (the plugged-in
+        notice): no second question, unless the folder turns out to be a copy of it.
         """
         w = self.window
         if self.scans.running:
@@ -61,7 +69,7 @@ class ScanFlow(QObject):
         w.statusBar().showMessage(f"Looking at {folder}…", 0)
         self._looks.request(
             lambda _stale: _look_at(folder, name is None),
-            lambda found: self._name_and_scan(*found, name),
+            lambda found: self._name_and_scan(*found, name, rescan),
             lambda exc: self._cannot_add(folder, exc),
         )
         return True
@@ -70,13 +78,22 @@ class ScanFlow(QObject):
         self.window.statusBar().clearMessage()
         self.window.prompts.tell("Cannot add this folder", str(exc) or folder)
 
-    def _name_and_scan(self, root: Path, known, suggestion: str, name: str | None) -> None:
+    def _name_and_scan(
+        self, root: Path, found: Recognition | None, name: str | None, rescan: str | None = None
+    ) -> None:
         w = self.window
         w.statusBar().clearMessage()
         if self.scans.running:
             return
-        if name is not None:
-            self.start(root, name.strip())
+        if name is not None or found is None:
+            self.start(root, (name or "").strip() or root.name)
+            return
+        known = found.drive
+        if known is not None and found.copy is not None:
+            self._copy_or_moved(root, found)
+            return
+        if known is not None and known.name == rescan:
+            self.start(root, known.name)  # asked for already, in the status bar
             return
         if known is not None:
             # A known drive keeps its name (and its files' curation): one question.
@@ -89,8 +106,39 @@ class ScanFlow(QObject):
             if answer == QMessageBox.StandardButton.Yes:
                 self.start(root, known.name)
             return
+        self._ask_name(root, f"Name the drive at {root}:", found.suggestion)
+
+    def _copy_or_moved(self, root: Path, found: Recognition) -> None:
+        """The folder holds a known drive's files, but the drive is still at its own
+        place (or on another volume, or only part of it is here): the same drive moved
+        here, or a second drive holding copies? The curator says; the safer answer, a
+        second drive, is the default."""
+        w = self.window
+        box = QMessageBox(w)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Add drive")
+        box.setText(copy_question(found))
+        box.setInformativeText(copy_choices(found))
+        same = box.addButton("&Same drive, moved here", QMessageBox.ButtonRole.AcceptRole)
+        same.setObjectName("copy_same_drive")
+        second = box.addButton("A s&econd drive holding copies", QMessageBox.ButtonRole.AcceptRole)
+        second.setObjectName("copy_second_drive")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(second)
+        box.setEscapeButton(cancel)
+        w.prompts.run_modal(box)
+        clicked = box.clickedButton()
+        if clicked is same:
+            self.start(root, found.drive.name)
+        elif clicked is second:
+            self._ask_name(
+                root, f"Name the second drive, at {root}, that holds copies:", found.copy_name
+            )
+
+    def _ask_name(self, root: Path, label: str, suggestion: str) -> None:
+        w = self.window
         name, ok = QInputDialog.getText(
-            w, "Add drive", f"Name the drive at {root}:", QLineEdit.EchoMode.Normal, suggestion
+            w, "Add drive", label, QLineEdit.EchoMode.Normal, suggestion
         )
         w.activateWindow()
         if ok and name.strip():
@@ -159,12 +207,35 @@ class ScanFlow(QObject):
         self.window.prompts.tell("Scan failed", f"The scan stopped: {message}")
 
 
-def _look_at(folder: str, recognise: bool) -> tuple[Path, object, str]:
-    """Off the GUI thread (a drive may take seconds to spin up): is the folder there and
-    readable, and is it a drive Luna knows? Raises ScanError with a sentence if not."""
+def _look_at(folder: str, recognise_it: bool) -> tuple[Path, Recognition | None]:
+    """Off the GUI thread (a drive may take seconds to spin up, and telling a copy from
+    the drive reads a few hundred of its files): is the folder there and readable, and
+    is it a drive Luna knows, or a copy of one? Raises ScanError with a sentence if not."""
     root = check_scan_root(folder)
-    known, suggestion = recognise_drive(root) if recognise else (None, "")
-    return root, known, suggestion
+    return root, recognise(root) if recognise_it else None
+
+
+def copy_question(found: Recognition) -> str:
+    verdict, name = found.copy, found.drive.name
+    share = f"{verdict.matched:,} of {verdict.sampled:,} sampled files match"
+    if verdict.kind == COPY:
+        return f"This looks like a copy of “{name}” ({share})."
+    return f"This looks like a partial copy of “{name}” ({verdict.percent} %: {share})."
+
+
+def copy_choices(found: Recognition) -> str:
+    drive = found.drive
+    where = (
+        f"“{drive.name}” itself is still at {drive.mount_path}. "
+        if found.copy.original_present
+        else ""
+    )
+    return (
+        f"{where}Same drive, moved here: scan it as “{drive.name}”, which is looked for "
+        "here from now on (its files not found here are marked missing, keeping their "
+        "curation). A second drive holding copies: scan it under a name of its own; "
+        "the copies are shown as duplicates."
+    )
 
 
 def scan_summary(progress: ScanProgress) -> str:

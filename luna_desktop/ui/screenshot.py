@@ -82,6 +82,8 @@ def take_screenshot(
     presented: list[int] = []
     # Connected first: a placeholder (a video, an unplugged drive) is presented at once.
     window.preview.presented.connect(presented.append)
+    filled: list[int] = []  # a folder's contact sheet: its first screen of thumbnails
+    window.sheet_flow.sheet.screen_filled.connect(lambda: filled.append(0))
     try:
         if target is not None:
             _show_target(window, target)
@@ -96,6 +98,8 @@ def take_screenshot(
                 file=sys.stderr,
             )
             return 3
+        if target is not None and target.file is None:
+            _wait_for(filled, 0)  # a sheet without thumbnails is still worth a picture
         _settle(app)
         if not window.grab().save(out, "PNG"):
             print(f"luna-desktop: cannot write the screenshot to {out}", file=sys.stderr)

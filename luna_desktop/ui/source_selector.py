@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QComboBox
 from luna_desktop.catalog import queries
 from luna_desktop.catalog.models import Album, Drive, Event
 
-from .mount_watch import Mount, MountWatch
+from .drive_state import SUFFIX, state_icon, state_tooltip
+from .mount_watch import MountWatch
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1  # a drive's name
 MOUNT_ROLE = NAME_ROLE + 1  # a drive's last mount path
@@ -76,12 +77,11 @@ class SourceSelector(QComboBox):
             name = self.itemData(i, NAME_ROLE)
             if name is None:
                 continue
-            state = self.mounts.state(self.itemData(i, MOUNT_ROLE))
-            suffix = {
-                Mount.ABSENT: "  (not mounted)",
-                Mount.NOT_RESPONDING: "  (not responding)",
-            }.get(state, "")
-            self.setItemText(i, f"{name}{suffix}")
+            path = self.itemData(i, MOUNT_ROLE)
+            state = self.mounts.state(path)
+            self.setItemText(i, f"{name}{SUFFIX.get(state, '')}")
+            self.setItemIcon(i, state_icon(state))
+            self.setItemData(i, state_tooltip(name, path, state), Qt.ItemDataRole.ToolTipRole)
 
     def source(self) -> Source | None:
         data = self.currentData(SOURCE_ROLE)
@@ -96,6 +96,10 @@ class SourceSelector(QComboBox):
 
     def drive_name(self) -> str | None:
         return self.currentData(NAME_ROLE)
+
+    def drive_mount(self) -> str | None:
+        """The shown drive's last mount path (None for an album, or never mounted)."""
+        return self.currentData(MOUNT_ROLE)
 
     def has_drives(self) -> bool:
         return any(self.itemData(i, NAME_ROLE) for i in range(self.count()))

@@ -71,3 +71,16 @@ def albums_and_events(window: MainWindow) -> None:
     from .album_manager import manage_albums
 
     manage_albums(window, on_changed=window.panel.sources_changed)
+
+
+def relink_offers(window: MainWindow) -> None:
+    """Missing files that turned up elsewhere: one window, raised if already open."""
+    from .relink_offers import RelinkOffersDialog
+
+    dialog = window.findChild(RelinkOffersDialog, "relink_offers")
+    if dialog is None:
+        dialog = RelinkOffersDialog(window)
+        dialog.changed.connect(lambda: window.panel.reload_keeping_place(window.current_file))
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()

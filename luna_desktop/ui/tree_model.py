@@ -171,6 +171,11 @@ class DriveTreeModel(QAbstractItemModel):
     def node(self, index: QModelIndex) -> FolderNode | FileNode:
         return index.internalPointer() if index.isValid() else self.root
 
+    def folder_path(self, index: QModelIndex) -> str | None:
+        """The folder a row stands for ("" the drive's top), None for a file's row."""
+        node = self.node(index) if index.isValid() else None
+        return node.path if isinstance(node, FolderNode) else None
+
     def index(self, row: int, column: int, parent: QModelIndex = QModelIndex()) -> QModelIndex:
         folder = self.node(parent)
         if not isinstance(folder, FolderNode) or not 0 <= row < folder.row_count():

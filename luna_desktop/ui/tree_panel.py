@@ -33,6 +33,7 @@ from luna_desktop.catalog.search import SEARCH_LIMIT, SearchHits
 
 from .background import LatestOnly
 from .collection_view import CollectionView
+from .drive_state import OfflineBanner
 from .filter_bar import FilterBar
 from .mount_watch import MountWatch
 from .source_selector import Source, SourceSelector
@@ -53,6 +54,8 @@ OPEN_HITS_UP_TO = 20  # folders a search opens by itself
 
 class TreePanel(CollectionShown, QWidget):
     fileChanged = Signal(object)  # the file id now current in the tree, or None
+    folderChosen = Signal(str)  # a folder became the tree's current row: its path
+    fileReselected = Signal(int)  # the form's file became the tree's current row
     message = Signal(str, int)  # for the status bar
     searchDone = Signal()  # a search's hits are shown (tests and benchmarks wait on it)
 
@@ -72,6 +75,7 @@ class TreePanel(CollectionShown, QWidget):
         self._search_timer.timeout.connect(self.apply_filter)
         self._build()
         mounts.changed.connect(self.drive_combo.label_drives)
+        mounts.changed.connect(self.show_drive_state)
 
     def _build(self) -> None:
         self.drive_combo = SourceSelector(self.mounts)
@@ -152,6 +156,8 @@ class TreePanel(CollectionShown, QWidget):
         drive_row.addWidget(drive_label)
         drive_row.addWidget(self.drive_combo, 1)
         top.addLayout(drive_row)
+        self.offline_banner = OfflineBanner()
+        top.addWidget(self.offline_banner)
         top.addLayout(chip_row)
         top.addWidget(self.search)
         top.addWidget(self.filter_bar)
@@ -168,6 +174,7 @@ class TreePanel(CollectionShown, QWidget):
         chosen = Source("drive", select) if select else None
         drives = self.drive_combo.refresh(chosen)
         self.mounts.watch([d.mount_path for d in drives if d.mount_path])
+        self.show_drive_state()
 
     def drive_id(self) -> int | None:
         return self.drive_combo.drive_id()
@@ -191,6 +198,12 @@ class TreePanel(CollectionShown, QWidget):
             self.drive_combo.blockSignals(False)
             return
         self.load_tree()
+        self.show_drive_state()
+
+    def show_drive_state(self) -> None:
+        """The banner over the tree of a drive that is not plugged in."""
+        name = self.drive_combo.drive_name()
+        self.offline_banner.show_state(name, self.mounts.state(self.drive_combo.drive_mount()))
 
     # -- filters and search -------------------------------------------------------------------
 
@@ -403,6 +416,7 @@ class TreePanel(CollectionShown, QWidget):
             return
         file_id = self.model.file_id(current)
         if file_id is not None and file_id == self.current_file_id:
+            self.fileReselected.emit(file_id)  # the grid's file, now chosen in the tree
             return
         if not self.may_leave():
             self._guard_busy = True
@@ -413,6 +427,15 @@ class TreePanel(CollectionShown, QWidget):
             )
             self._guard_busy = False
             return
+        self._set_current(file_id)
+        if file_id is None and current.isValid():
+            path = self.model.folder_path(current)
+            if path is not None:
+                self.folderChosen.emit(path)
+
+    def set_current_file(self, file_id: int | None) -> None:
+        """The file the form shows, chosen elsewhere (the contact sheet): the tree's own
+        current row stays where it is."""
         self._set_current(file_id)
 
     def _set_current(self, file_id: int | None) -> None:

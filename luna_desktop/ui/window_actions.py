@@ -31,8 +31,9 @@ def wire_actions(w: MainWindow) -> None:
         ActionId.ALBUM_MOVE_DOWN: partial(w.panel.collection.editor.move_selected, 1),
         ActionId.ALBUM_REMOVE: w.panel.collection.editor.remove_selected,
         ActionId.ALBUMS_AND_EVENTS: partial(tool_windows.albums_and_events, w),
-        ActionId.NEXT_FILE: lambda: w.panel.step_file(1),
-        ActionId.PREVIOUS_FILE: lambda: w.panel.step_file(-1),
+        ActionId.NEXT_FILE: lambda: w.sheet_flow.step(1) or w.panel.step_file(1),
+        ActionId.PREVIOUS_FILE: lambda: w.sheet_flow.step(-1) or w.panel.step_file(-1),
+        ActionId.CONTACT_SHEET: w.sheet_flow.toggle,
         ActionId.NEXT_UNREVIEWED: lambda: w.panel.next_unreviewed(w.current_file),
         ActionId.FOCUS_TITLE: w.form.focus_title,
         ActionId.FOCUS_NOTES: w.form.focus_notes,
@@ -56,6 +57,9 @@ def wire_actions(w: MainWindow) -> None:
         ActionId.EXPORT_LISTING: partial(tool_windows.export_listing, w),
         ActionId.DUPLICATES: partial(tool_windows.duplicates, w),
         ActionId.COPIES_REPORT: partial(tool_windows.copies_report, w),
+        ActionId.RELINK_OFFERS: partial(tool_windows.relink_offers, w),
+        ActionId.FILL_CACHE: w.drive_life.fill_shown_drive,
+        ActionId.CLEAR_CACHE: w.drive_life.clear_cache,
         ActionId.PROJECT_GROUPS: partial(tool_windows.project_groups, w),
         ActionId.CANCEL_SCAN: w.cancel_scan,
         ActionId.PREFERENCES: w.show_preferences,
@@ -73,7 +77,8 @@ def wire_actions(w: MainWindow) -> None:
     # The note that stands in for an empty tree takes the same keys (u still works).
     # An album's or event's list (in the tree's place) takes the tree's keys too.
     listed = w.panel.collection
-    attach(a, Scope.BROWSE, w.tree, w.preview, w.empty_note, listed.list, listed.note)
+    sheet = w.sheet_flow.sheet
+    attach(a, Scope.BROWSE, w.tree, w.preview, w.empty_note, listed.list, listed.note, sheet.view)
     attach(a, Scope.FORM, w.form)
     attach(a, Scope.PLAYER, w.tree, w.preview, listed.list)
     attach(a, Scope.DOCUMENT, w.tree, w.preview, listed.list)
@@ -86,5 +91,6 @@ def wire_actions(w: MainWindow) -> None:
     w.tree.addAction(help_key)
     w.preview.addAction(help_key)
     listed.list.addAction(help_key)
+    sheet.view.addAction(help_key)
     a[ActionId.CANCEL_SCAN].setEnabled(False)
     a[ActionId.SAVE].setEnabled(False)
