@@ -29,6 +29,7 @@ def hanging(monkeypatch):
 
 
 def test_a_hung_mount_does_not_hold_up_the_others(qtbot, tmp_path, hanging):
+    (tmp_path / "a file").write_bytes(b"x")  # a drive with something on it
     watch = MountWatch()
     gone = str(tmp_path / "unplugged")
     watch.watch(["/stale/nfs", str(tmp_path), gone])
@@ -50,3 +51,15 @@ def test_unknown_until_checked(qtbot):
     assert watch.state("/somewhere") is Mount.UNKNOWN and watch.usable("/somewhere")
     assert watch.state(None) is Mount.ABSENT
     watch.shutdown()
+
+
+def test_an_empty_mount_point_left_behind_is_not_the_drive(tmp_path):
+    # An fstab drive unplugged leaves its mount point, an empty folder.
+    from luna_desktop.scan.volumes import holds_something
+
+    empty, full = tmp_path / "archive", tmp_path / "card"
+    empty.mkdir()
+    (full / "DCIM").mkdir(parents=True)
+    assert not holds_something(str(empty)) and holds_something(str(full))
+    assert not holds_something(str(tmp_path / "gone"))
+    assert mount_watch.is_folder is holds_something

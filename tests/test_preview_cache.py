@@ -257,3 +257,28 @@ def test_the_old_poster_folder_is_forgotten(tmp_path):
     kept.mkdir(parents=True)
     forget_old_posters()
     assert not old.exists() and kept.is_dir()
+
+
+def test_a_prune_aside_keeps_the_cap_without_holding_up_the_save(tmp_path):
+    import time
+
+    from luna_desktop.media import preview_cache as module
+    from luna_desktop.media.preview_cache import THUMB, PreviewCache
+    from luna_desktop.media.render import Rendered
+
+    def picture(seed: int) -> Rendered:
+        import numpy as np
+
+        data = np.random.default_rng(seed).integers(0, 255, 64 * 64 * 3, dtype=np.uint8)
+        return Rendered(64, 64, "RGB", data.tobytes(), (64, 64))
+
+    cache = PreviewCache(tmp_path, max_bytes=20_000, prune_aside=True)
+    for i in range(12):
+        cache.save(f"{i:016x}", THUMB, picture(i))
+        time.sleep(0.01)  # distinct uses, oldest first
+    deadline = time.monotonic() + 10
+    busy = lambda: module._pruning.locked() or cache.usage().bytes > 20_000  # noqa: E731
+    while busy() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cache.usage().bytes <= 20_000
+    assert cache.has(f"{11:016x}", THUMB)  # the newest stays

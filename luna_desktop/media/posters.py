@@ -203,8 +203,10 @@ class PosterStore:
     go (see `PreviewCache`).
     """
 
-    def __init__(self, directory: Path | str, max_bytes: int | None = None) -> None:
-        self.cache = PreviewCache(directory, max_bytes)
+    def __init__(
+        self, directory: Path | str, max_bytes: int | None = None, *, prune_aside: bool = False
+    ) -> None:
+        self.cache = PreviewCache(directory, max_bytes, prune_aside=prune_aside)
         self.directory = self.cache.directory
 
     @property
@@ -229,7 +231,9 @@ class PosterStore:
 
 @functools.lru_cache(maxsize=8)
 def _store(directory: Path) -> PosterStore:
-    return PosterStore(directory)  # one a folder and process: its cap is read once
+    # One a folder and process: its cap is read once. The preview's worker makes a
+    # poster while the curator waits: the cache is pruned beside it, not before it shows.
+    return PosterStore(directory, prune_aside=True)
 
 
 def poster_preview(

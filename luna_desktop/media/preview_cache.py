@@ -112,14 +112,24 @@ class _Schedule:
 
 
 _schedule_lock = threading.Lock()
+_pruning = threading.Lock()  # held while a prune runs aside
 _schedules: dict[str, _Schedule] = {}
 
 
 class PreviewCache:
     """The entries of one cache folder. Cheap to make: the window makes one a request."""
 
-    def __init__(self, directory: Path | str | None = None, max_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path | str | None = None,
+        max_bytes: int | None = None,
+        *,
+        prune_aside: bool = False,
+    ) -> None:
         self.directory = Path(directory) if directory is not None else default_cache_dir()
+        # Prune on a thread of its own rather than in `save`: a poster made for the
+        # curator waiting to see it must not wait for a listing of the whole cache.
+        self.prune_aside = prune_aside
         # An explicit cap is kept; the stored one is read again before each prune, so
         # a change made in Preferences or by `luna cache limit` reaches every process.
         self._explicit = max_bytes is not None
@@ -231,8 +241,20 @@ class PreviewCache:
             s.saves += 1
             s.written += written
             due = s.known is None or s.saves >= _PRUNE_EVERY or s.known + s.written > self.max_bytes
-        if due:
+        if not due:
+            return
+        if not self.prune_aside:
             self.prune()
+        elif _pruning.acquire(blocking=False):  # one at a time; a save meanwhile skips
+            threading.Thread(target=self._prune_and_release, name="luna-prune", daemon=True).start()
+
+    def _prune_and_release(self) -> None:
+        try:
+            self.prune()
+        except OSError:  # a cache folder gone or unwritable: the next save tries again
+            pass
+        finally:
+            _pruning.release()
 
     def set_max_bytes(self, value: int) -> None:
         """Set the cap, for this cache and every process that opens the folder later

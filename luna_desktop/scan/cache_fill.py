@@ -35,6 +35,7 @@ from luna_desktop.process_pool import worker_pool
 
 from .options import Cancel
 from .oshash import oshash_path
+from .volumes import holds_something
 
 __all__ = [
     "DONE",
@@ -148,7 +149,7 @@ class _Fill:
     def run(self, drive_id: int | None, quick_only: bool) -> Iterator[FillProgress]:
         mounted = []
         for drive in _drives(drive_id):
-            if drive.mount and os.path.isdir(drive.mount):
+            if drive.mount and holds_something(drive.mount):
                 mounted.append(drive)
                 continue
             where = f"last seen at {drive.mount}" if drive.mount else "never mounted"
@@ -280,7 +281,7 @@ class _Fill:
                 self.failed += 1
                 if len(self.problems) < _MAX_PROBLEMS:
                     self.problems.append((shown, result.error))
-                if drive.id not in self.lost and not os.path.isdir(drive.mount):
+                if drive.id not in self.lost and not holds_something(drive.mount):
                     self.lost.add(drive.id)
                     yield self._snapshot(
                         message=f"{drive.name} went away (unplugged or unmounted): "

@@ -372,3 +372,14 @@ def _windows_label(path: Path) -> str | None:
         str(path), buffer, len(buffer), None, None, None, None, 0
     )
     return (buffer.value or None) if ok else None
+
+
+def holds_something(path: str | bytes) -> bool:
+    """A folder with at least one entry. A drive unplugged from a fixed mount point
+    (an fstab entry, /mnt/archive) leaves that folder behind, empty: it is not the
+    drive, and reading its files there would only fail one by one."""
+    try:
+        with os.scandir(path) as entries:
+            return next(entries, None) is not None
+    except OSError:
+        return False

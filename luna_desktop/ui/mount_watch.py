@@ -12,15 +12,18 @@ daemons: quitting never waits for them.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from enum import Enum
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from luna_desktop.scan.volumes import holds_something
+
 CHECK_TIMEOUT_S = 2.0
-is_folder = os.path.isdir  # what a check asks the filesystem (a test makes it hang)
+# What a check asks the filesystem (a test makes it hang): a folder with something in
+# it, since an unplugged drive's fixed mount point stays behind as an empty folder.
+is_folder = holds_something
 RECHECK_MS = 3_000  # a drive pulled out shows offline within seconds
 
 
