@@ -57,45 +57,55 @@ def walk_drive(
         rel = stack.pop()
         text, exact = to_text(rel)
         listing = FolderListing(rel=rel, text=text, exact=exact)
-        subfolders: list[bytes] = []
         try:
             entries = _unvisited_entries(root, rel, visited)
         except OSError as exc:
-            listing.error = _describe(exc)
+            listing.error = describe_error(exc)
             yield listing
             continue
         if entries is None:
             continue
-
-        for entry in sorted(entries, key=lambda e: e.name):
-            name = entry.name
-            name_text, name_exact = to_text(name)
-            child_rel = os.path.join(rel, name) if rel else name
-            if _ignored(rules, name_text, child_rel):
-                listing.ignored += 1
-                continue
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except OSError as exc:
-                listing.problems.append((to_text(child_rel)[0], _describe(exc)))
-                listing.unexamined.add(name)
-                continue
-            mode = st.st_mode
-            if stat.S_ISLNK(mode):
-                listing.skipped_links += 1
-            elif stat.S_ISDIR(mode):
-                subfolders.append(child_rel)
-            elif stat.S_ISREG(mode):
-                listing.files.append(
-                    FoundFile(
-                        name, name_text, name_exact, st.st_size, st.st_mtime, st.st_uid, st.st_ino
-                    )
-                )
-            # Sockets, FIFOs and devices are not files a curator can work with; opening
-            # a FIFO would even block the scan.
-        listing.sidecars = pair_sidecars(listing.files)
+        subfolders = list_entries(listing, entries, rules)
         yield listing
         stack.extend(reversed(subfolders))
+
+
+def list_entries(
+    listing: FolderListing, entries: list[os.DirEntry[bytes]], rules: IgnoreRules
+) -> list[bytes]:
+    """Fill a folder's listing from its entries (names sorted, the ignore rules applied,
+    links and special files passed over, sidecars paired); returns its subfolders. The
+    walk and a live watch list a folder alike."""
+    rel = listing.rel
+    subfolders: list[bytes] = []
+    for entry in sorted(entries, key=lambda e: e.name):
+        name = entry.name
+        name_text, name_exact = to_text(name)
+        child_rel = os.path.join(rel, name) if rel else name
+        if _ignored(rules, name_text, child_rel):
+            listing.ignored += 1
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError as exc:
+            listing.problems.append((to_text(child_rel)[0], describe_error(exc)))
+            listing.unexamined.add(name)
+            continue
+        mode = st.st_mode
+        if stat.S_ISLNK(mode):
+            listing.skipped_links += 1
+        elif stat.S_ISDIR(mode):
+            subfolders.append(child_rel)
+        elif stat.S_ISREG(mode):
+            listing.files.append(
+                FoundFile(
+                    name, name_text, name_exact, st.st_size, st.st_mtime, st.st_uid, st.st_ino
+                )
+            )
+        # Sockets, FIFOs and devices are not files a curator can work with; opening
+        # a FIFO would even block the scan.
+    listing.sidecars = pair_sidecars(listing.files)
+    return subfolders
 
 
 def count_files(
@@ -150,7 +160,7 @@ def _ignored(rules: IgnoreRules, name_text: str, child_rel: bytes) -> bool:
     )
 
 
-def _describe(exc: OSError) -> str:
+def describe_error(exc: OSError) -> str:
     reason = exc.strerror or exc.__class__.__name__
     if isinstance(exc, PermissionError):
         return f"permission denied ({reason})"

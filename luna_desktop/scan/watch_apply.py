@@ -31,8 +31,7 @@ from .folder_rows import KnownFile, file_job, folder_rows, untouched
 from .ignore import IgnoreRules
 from .read_pool import ReadPool
 from .reader import FileJob, FileRecord
-from .sidecars import pair_sidecars
-from .walk import FolderListing, FoundFile
+from .walk import FolderListing, FoundFile, describe_error, list_entries
 from .watch_events import Changes
 from .watch_moves import Moved, Mover, chunks, found_again
 from .writer import CatalogWriter
@@ -369,7 +368,6 @@ def list_folder(
     full = os.path.join(root, rel) if rel else root
     text, exact = to_text(rel)
     listing = FolderListing(rel=rel, text=text, exact=exact)
-    subfolders: list[bytes] = []
     try:
         if not stat.S_ISDIR(os.stat(full, follow_symlinks=False).st_mode):
             return None
@@ -378,35 +376,9 @@ def list_folder(
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        listing.error = _describe(exc)
+        listing.error = describe_error(exc)
         return listing, []
-    for entry in sorted(entries, key=lambda e: e.name):
-        name = entry.name
-        name_text, name_exact = to_text(name)
-        child = os.path.join(rel, name) if rel else name
-        if rules.ignores_name(name_text) or (
-            rules.has_path_patterns and rules.ignores(to_text(child)[0])
-        ):
-            listing.ignored += 1
-            continue
-        try:
-            st = entry.stat(follow_symlinks=False)
-        except OSError as exc:
-            listing.problems.append((to_text(child)[0], _describe(exc)))
-            listing.unexamined.add(name)
-            continue
-        if stat.S_ISLNK(st.st_mode):
-            listing.skipped_links += 1
-        elif stat.S_ISDIR(st.st_mode):
-            subfolders.append(child)
-        elif stat.S_ISREG(st.st_mode):
-            listing.files.append(
-                FoundFile(
-                    name, name_text, name_exact, st.st_size, st.st_mtime, st.st_uid, st.st_ino
-                )
-            )
-    listing.sidecars = pair_sidecars(listing.files)
-    return listing, subfolders
+    return listing, list_entries(listing, entries, rules)
 
 
 def _unchanged(row: KnownFile, found: FoundFile, sidecar: FoundFile | None) -> bool:
@@ -431,10 +403,3 @@ def _outermost(folders: dict[bytes, bool]) -> Iterator[tuple[bytes, bool]]:
             covered = parent in trees
         if not covered:
             yield rel, folders[rel]
-
-
-def _describe(exc: OSError) -> str:
-    reason = exc.strerror or exc.__class__.__name__
-    if isinstance(exc, PermissionError):
-        return f"permission denied ({reason})"
-    return reason
