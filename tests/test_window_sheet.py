@@ -100,3 +100,13 @@ def test_a_status_key_on_one_cell_is_saved_at_once(window, qtbot):
     qtbot.waitUntil(lambda: FileEntry.get_by_id(_id("IMG_1.jpg")).status == Status.DISCARD)
     assert not w.form.is_dirty()
     assert sheet.model.rows[1].status == Status.DISCARD  # the cell says so too
+
+
+def test_ctrl_g_from_the_tree_takes_the_keys_into_the_grid(window, qtbot):
+    w = window
+    assert w.panel.select_folder("Trip")
+    qtbot.waitUntil(lambda: w.sheet_flow.showing and w.sheet_flow.sheet.model.rowCount() == 6)
+    w.tree.setFocus()
+    qtbot.waitUntil(w.tree.hasFocus)
+    qtbot.keyClick(w.tree, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    assert w.sheet_flow.showing and w.sheet_flow.sheet.view.hasFocus()

@@ -69,7 +69,12 @@ class SheetFlow(QObject):
         w.preview_stack.setCurrentWidget(self.sheet)
 
     def toggle(self) -> None:
-        """Ctrl+G: the grid of the folder on show, or the single view of its file."""
+        """Ctrl+G: the grid of the folder on show, or the single view of its file. With
+        the grid shown but the tree in focus (a folder chosen with the arrows), it
+        takes the keys into the grid first."""
+        if self.showing and not self.sheet.view.hasFocus():
+            self.sheet.view.setFocus()
+            return
         if self.showing:
             file_id = self.sheet.current_file_id()
             if file_id is not None:
