@@ -316,6 +316,8 @@ def test_a_file_made_and_deleted_between_two_looks_is_never_catalogued(tmp_path,
     (root / "done.txt").write_text("marker")
 
     wait_for(lambda: _present("", "done.txt"), "the marker", WITHIN)
+    # The batch is reported once written (and its arrivals looked at for relinks).
+    wait_for(lambda: watched.lines, "the batch's report", WITHIN)
     assert _row("", "partial.download") is None
     assert watched.lines == ["added done.txt"]
 
@@ -436,6 +438,8 @@ def test_a_file_missing_from_another_drive_that_arrives_here_takes_its_curation(
             "the missing file relinked to drive B",
             WITHIN,
         )
+        # Reported once the batch is handed on, just after the relink is written.
+        wait_for(lambda: any(b.relinked for b in batches), "the relink reported", WITHIN)
     finally:
         watcher.stop()
         assert watcher.wait(30)
