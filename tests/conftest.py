@@ -20,6 +20,8 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.delenv("LUNA_CATALOG", raising=False)
     monkeypatch.delenv("LUNA_DATABASE_URL", raising=False)
+    # Secrets go to a keyring file inside this test's home, never the user's keyring.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
 
 
 @pytest.fixture

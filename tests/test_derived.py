@@ -120,7 +120,7 @@ def test_a_catalogue_made_by_schema_1_code_is_migrated_with_everything_kept(tmp_
         ).fetchall()
     open_catalog(path)
     try:
-        assert migrations.current_version(DB.obj) == migrations.latest_version() == 6
+        assert migrations.current_version(DB.obj) == migrations.latest_version() == 7
         after = DB.execute_sql(
             "SELECT uuid, folder, filename, raw_path, oshash, status, title, notes, version "
             "FROM file_entry ORDER BY id"

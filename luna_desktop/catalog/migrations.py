@@ -93,9 +93,54 @@ def _step_6(db: Database) -> None:
     )
 
 
+# The publication queue reads the files marked upload across every drive; this partial
+# index holds only them, so finding what to queue does not read a million rows.
+UPLOAD_INDEX = 'CREATE INDEX "file_entry_upload" ON "file_entry" ("id") WHERE "status" = 2'
+
+
+def _step_7(db: Database) -> None:
+    """Destinations, the transfer queue and the transfer log (transfer/). Written out as
+    the models made them then."""
+    for sql in (
+        'CREATE TABLE "destination" ("id" INTEGER NOT NULL PRIMARY KEY, '
+        '"name" VARCHAR(255) NOT NULL, "url" TEXT NOT NULL, "layout" TEXT NOT NULL, '
+        '"key_file" TEXT, "delayed" INTEGER NOT NULL, "paused" INTEGER NOT NULL, '
+        '"remove_local" INTEGER NOT NULL, "remove_local_confirmed_at" DATETIME, '
+        '"max_attempts" INTEGER NOT NULL, "retry_delay" REAL NOT NULL, '
+        '"worker" VARCHAR(255), "lease_until" DATETIME, "created_at" DATETIME NOT NULL)',
+        'CREATE UNIQUE INDEX "destination_name" ON "destination" ("name")',
+        'CREATE TABLE "transfer_job" ("id" INTEGER NOT NULL PRIMARY KEY, '
+        '"file_id" INTEGER NOT NULL, "destination_id" INTEGER NOT NULL, '
+        '"state" VARCHAR(16) NOT NULL, "attempts" INTEGER NOT NULL, "next_try" DATETIME, '
+        '"last_error" TEXT, "remote_path" TEXT, "size" INTEGER NOT NULL, '
+        '"done_bytes" INTEGER NOT NULL, "sha256" VARCHAR(64), "queued_at" DATETIME NOT NULL, '
+        '"started_at" DATETIME, "finished_at" DATETIME, '
+        'FOREIGN KEY ("file_id") REFERENCES "file_entry" ("id") ON DELETE CASCADE, '
+        'FOREIGN KEY ("destination_id") REFERENCES "destination" ("id") ON DELETE CASCADE)',
+        'CREATE INDEX "transfer_job_file_id" ON "transfer_job" ("file_id")',
+        'CREATE INDEX "transfer_job_destination_id" ON "transfer_job" ("destination_id")',
+        'CREATE UNIQUE INDEX "transfer_job_file_id_destination_id" '
+        'ON "transfer_job" ("file_id", "destination_id")',
+        'CREATE INDEX "transfer_job_destination_id_state" '
+        'ON "transfer_job" ("destination_id", "state")',
+        'CREATE TABLE "transfer_log" ("id" INTEGER NOT NULL PRIMARY KEY, "file_id" INTEGER, '
+        '"destination_id" INTEGER, "destination_name" VARCHAR(255) NOT NULL, '
+        '"source" TEXT NOT NULL, "remote" TEXT NOT NULL, "size" INTEGER NOT NULL, '
+        '"sha256" VARCHAR(64) NOT NULL, "at" DATETIME NOT NULL, '
+        '"removed_local" INTEGER NOT NULL, '
+        'FOREIGN KEY ("file_id") REFERENCES "file_entry" ("id") ON DELETE SET NULL, '
+        'FOREIGN KEY ("destination_id") REFERENCES "destination" ("id") ON DELETE SET NULL)',
+        'CREATE INDEX "transfer_log_file_id" ON "transfer_log" ("file_id")',
+        'CREATE INDEX "transfer_log_destination_id" ON "transfer_log" ("destination_id")',
+        'CREATE INDEX "transfer_log_at" ON "transfer_log" ("at")',
+        UPLOAD_INDEX,
+    ):
+        db.execute_sql(sql)
+
+
 # Step N turns a version N-1 catalogue into version N. Version 1 is the first release,
 # created from the models; append new steps here, never edit old ones.
-STEPS: dict[int, Step] = {2: _step_2, 3: _step_3, 4: _step_4, 5: _step_5, 6: _step_6}
+STEPS: dict[int, Step] = {2: _step_2, 3: _step_3, 4: _step_4, 5: _step_5, 6: _step_6, 7: _step_7}
 FIRST_VERSION = 1
 
 
@@ -120,7 +165,7 @@ def migrate(db: Database, db_path: Path | None) -> Path | None:
         with db.atomic():
             db.create_tables([*ALL_MODELS, SchemaVersion])
             derived.create(db, fill=False)
-            for sql in SCHEMA_5_INDEXES:
+            for sql in (*SCHEMA_5_INDEXES, UPLOAD_INDEX):
                 db.execute_sql(sql)
             SchemaVersion.create(version=target)
         return None

@@ -218,6 +218,70 @@ class RelinkDecline(BaseModel):
         indexes = ((("missing", "candidate"), True),)
 
 
+class Destination(BaseModel):
+    """Where curated files are published (transfer/). Holds no secret: passwords and key
+    passphrases live in the OS keyring, keyed by the destination's name."""
+
+    name = CharField(unique=True)
+    url = TextField()  # a folder path, file:///…, sftp://user@host:port/path
+    layout = TextField(default="{drive}/{path}/{filename}")
+    key_file = TextField(null=True)  # an SSH private key (the path, never the key)
+    delayed = BooleanField(default=False)  # jobs wait for "Start transfers"
+    paused = BooleanField(default=False)
+    # Transfer-and-delete: off unless a curator turns it on, and then asked again once
+    # before the first local copy is removed (remove_local_confirmed_at).
+    remove_local = BooleanField(default=False)
+    remove_local_confirmed_at = DateTimeField(null=True)
+    max_attempts = IntegerField(default=5)
+    retry_delay = FloatField(default=60.0)  # seconds before the first retry; doubles after
+    # The process working this destination's queue ("host:pid") and until when its claim
+    # holds without being renewed: one worker per destination, across processes.
+    worker = CharField(null=True)
+    lease_until = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class TransferJob(BaseModel):
+    """One file to publish to one destination; survives restarts. State: queued, running,
+    done, failed or cancelled. "Waiting for drive K7" is a queued job whose drive is not
+    mounted: derived when shown, not stored."""
+
+    file = ForeignKeyField(FileEntry, backref="+", on_delete="CASCADE")
+    destination = ForeignKeyField(Destination, backref="jobs", on_delete="CASCADE")
+    state = CharField(max_length=16, default="queued")
+    attempts = IntegerField(default=0)
+    next_try = DateTimeField(null=True)  # a retry waits until then
+    last_error = TextField(null=True)
+    remote_path = TextField(null=True)  # relative to the destination's root
+    size = BigIntegerField(default=0)
+    done_bytes = BigIntegerField(default=0)
+    sha256 = CharField(max_length=64, null=True)  # the verified content hash
+    queued_at = DateTimeField(default=utcnow)
+    started_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("file", "destination"), True),
+            (("destination", "state"), False),
+        )
+
+
+class TransferLog(BaseModel):
+    """A verified transfer (and a local copy removed after it): kept when the file, the
+    job or the destination is gone, so the record names them in words too."""
+
+    file = ForeignKeyField(FileEntry, backref="+", null=True, on_delete="SET NULL")
+    destination = ForeignKeyField(Destination, backref="+", null=True, on_delete="SET NULL")
+    destination_name = CharField()
+    source = TextField()  # drive:folder/filename
+    remote = TextField()  # the destination's URL joined with the remote path
+    size = BigIntegerField()
+    sha256 = CharField(max_length=64)
+    at = DateTimeField(default=utcnow, index=True)
+    removed_local = BooleanField(default=False)
+
+
 class SchemaVersion(BaseModel):
     version = IntegerField()
     applied_at = DateTimeField(default=utcnow)
@@ -236,4 +300,7 @@ ALL_MODELS = [
     EditLog,
     ScanRun,
     RelinkDecline,
+    Destination,
+    TransferJob,
+    TransferLog,
 ]
