@@ -22,6 +22,7 @@ from . import (
     albums,
     backup,
     cache,
+    destination,
     drives,
     duplicates,
     events,
@@ -32,6 +33,7 @@ from . import (
     scan,
     set_fields,
     show,
+    transfer,
     undo,
     watch,
 )
@@ -51,6 +53,8 @@ COMMANDS = (
     duplicates,
     relink,
     cache,
+    destination,
+    transfer,
     backup,
 )
 

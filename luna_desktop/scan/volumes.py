@@ -23,6 +23,7 @@ from __future__ import annotations
 import getpass
 import os
 import shutil
+import stat
 import string
 import sys
 import threading
@@ -35,7 +36,7 @@ from typing import Any
 from luna_desktop.catalog.models import Drive
 from luna_desktop.catalog.paths import to_text
 
-from .drive_identity import match_fingerprint, sample_files, volume_of
+from .drive_identity import holds_drive, match_fingerprint, sample_files, volume_of
 
 __all__ = [
     "BY_FILES",
@@ -383,3 +384,34 @@ def holds_something(path: str | bytes) -> bool:
             return next(entries, None) is not None
     except OSError:
         return False
+
+
+class DrivesInPlace:
+    """Drive id → mount path, for each drive whose last mount path holds that drive now
+    (for workers that read from drives while they come and go: the transfer queue).
+
+    Called every few seconds, so a verdict is kept while the folder at the path is the
+    same mounted volume (its device and inode); a disk swapped in is looked at again.
+    """
+
+    def __init__(self) -> None:
+        self._verdicts: dict[int, tuple[tuple[int, int], bool]] = {}
+
+    def __call__(self) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for drive in Drive.select().where(Drive.mount_path.is_null(False)):
+            root = Path(drive.mount_path)
+            try:
+                st = os.stat(root)
+            except OSError:
+                continue
+            if not stat.S_ISDIR(st.st_mode):
+                continue
+            key = (st.st_dev, st.st_ino)
+            cached = self._verdicts.get(drive.id)
+            if cached is None or cached[0] != key:
+                cached = (key, holds_something(root) and holds_drive(root, drive))
+                self._verdicts[drive.id] = cached
+            if cached[1]:
+                found[drive.id] = drive.mount_path
+        return found

@@ -24,6 +24,7 @@ from .copying import SourceChanged, Stopped
 from .destinations import remote_path
 from .errors import RemoteError
 from .events import FileTransferred, JobFailed, JobProgress, JobStarted
+from .verify import REPUBLISH
 
 Emit = Callable[[object], None]
 PROGRESS_EVERY_S = 0.25  # events to the window
@@ -208,10 +209,12 @@ def _place(job, dest, remote, entry, source, rel, emit, stopping) -> tuple[str, 
             ours = copying.sha256_of(fh, cancel=stopping)
         if there == ours:
             return ours, st.st_size
-        raise _Refused(
-            f"a different file is already at {remote.url_for(rel)}; Luna does not overwrite "
-            "it (move it away, or change the destination's layout)"
-        )
+        if job.last_error != REPUBLISH:
+            raise _Refused(
+                f"a different file is already at {remote.url_for(rel)}; Luna does not "
+                "overwrite it (move it away, or change the destination's layout)"
+            )
+        # Luna's own copy, found damaged by `verify`: the rename below replaces it.
 
     partial = remote.size(tmp)
     resume_from = partial if partial is not None and 0 < partial <= st.st_size else 0

@@ -108,12 +108,15 @@ def work(
                     on_event(DestinationNote(dest.name, "host key", str(exc), exc))
                     break
                 except RemoteError as exc:
-                    # Counted against the job in hand only; the others wait for its retry.
+                    # Counted against the job in hand only; the others wait for its retry
+                    # (with `wait`), or for the next run.
                     if queue.mark_running(job):
-                        state = queue.mark_failed(job, dest, str(exc))
-                        _count(summary, state)
+                        _count(summary, queue.mark_failed(job, dest, str(exc)))
                         blocked_until = TransferJob.get_by_id(job.id).next_try
                     on_event(DestinationNote(dest.name, "unreachable", str(exc), exc))
+                    if not wait:
+                        summary.stopped_because = str(exc)
+                        break
                     continue
             outcome = one_job.run(job, dest, remote, mounted, emit=on_event, cancel=cancel)
             _count(summary, outcome.state)
@@ -121,6 +124,9 @@ def work(
                 remote.close()
                 remote = None
                 blocked_until = TransferJob.get_by_id(job.id).next_try
+                if not wait:
+                    summary.stopped_because = TransferJob.get_by_id(job.id).last_error
+                    break
     finally:
         if remote is not None:
             if summary.done:
