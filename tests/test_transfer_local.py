@@ -414,3 +414,29 @@ def test_a_copy_that_does_not_read_back_as_the_source_is_thrown_away_and_retried
     assert not fs.exists("/dest/K7/notes.txt")
     assert fs.find("/dest") == []  # the bad temporary copy is gone too
     assert TransferJob.get_by_id(job.id).attempts == 1
+
+
+def test_a_look_alike_copy_marked_upload_is_confirmed_by_content_and_published_too(
+    tmp_path, drive
+):
+    # Same size, same first and last 64 KiB, so the same oshash; the middle differs.
+    head, tail = os.urandom(65536), os.urandom(65536)
+    one = head + os.urandom(50_000) + tail
+    two = head + os.urandom(50_000) + tail
+    write(tmp_path / "K7", "same/one.bin", one)
+    write(tmp_path / "K7", "same/two.bin", two)
+    run_scan(tmp_path / "K7", "K7")
+    duplicates.refresh_groups()
+    assert FileEntry.get(FileEntry.filename == "one.bin").oshash == FileEntry.get(
+        FileEntry.filename == "two.bin"
+    ).oshash
+    mark("same/one.bin", Status.UPLOAD)
+    mark("same/two.bin", Status.UPLOAD)
+    dest = dest_at(tmp_path)
+    queue.sync(dest)
+    names = {j.file.filename for j in TransferJob.select().join(FileEntry)}
+    assert len(names & {"one.bin", "two.bin"}) == 1  # by oshash, one stands for both
+    work(dest)
+    out = tmp_path / "dest-Archive/K7/same"
+    assert (out / "one.bin").read_bytes() == one
+    assert (out / "two.bin").read_bytes() == two

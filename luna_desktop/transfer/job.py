@@ -15,9 +15,18 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from luna_desktop.catalog import duplicates
 from luna_desktop.catalog.locking import write_transaction
-from luna_desktop.catalog.models import Destination, Drive, FileEntry, TransferJob, TransferLog
+from luna_desktop.catalog.models import (
+    Destination,
+    Drive,
+    DuplicateGroup,
+    FileEntry,
+    TransferJob,
+    TransferLog,
+)
 from luna_desktop.catalog.paths import absolute, to_text
+from luna_desktop.catalog.status import Status
 
 from . import copying, local_copies, manifest, notify, queue
 from .copying import SourceChanged, Stopped
@@ -112,6 +121,7 @@ def run(
     if mount is None:
         queue.put_back(job)
         return Outcome("waiting")
+    _confirm_copies(entry, dest, mounts)
     source = absolute(mount, entry.relpath)
     try:
         rel = remote_path(dest.layout, fields_for(entry, entry.drive))
@@ -181,6 +191,32 @@ def run(
     notify.emit(event)
     emit(event)
     return Outcome("done")
+
+
+def _confirm_copies(entry: FileEntry, dest: Destination, mounts: Mapping[int, str]) -> None:
+    """A primary stands for its copies only once their content is known to be the same:
+    oshash reads 128 KiB of a file. When a copy is marked upload too, the group is
+    confirmed by full hashes first (of the copies on mounted drives); a copy that turns
+    out different is split off and queued as a file of its own."""
+    group = DuplicateGroup.get_or_none(DuplicateGroup.oshash == entry.oshash)
+    if group is None or group.confirmed or group.primary_id != entry.id:
+        return
+    also_upload = (
+        FileEntry.select()
+        .where(
+            FileEntry.oshash == entry.oshash,
+            FileEntry.size == entry.size,
+            FileEntry.id != entry.id,
+            FileEntry.present == True,  # noqa: E712 - peewee builds SQL from ==
+            FileEntry.status == int(Status.UPLOAD),
+        )
+        .exists()
+    )
+    if not also_upload:
+        return
+    result = duplicates.confirm_group(group, mounts, hasher=copying.sha256_of)
+    if result.split:
+        queue.sync(dest)
 
 
 class _Refused(Exception):
