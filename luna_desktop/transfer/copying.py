@@ -21,6 +21,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 from .errors import RemoteError
 
@@ -40,10 +41,12 @@ class SourceChanged(Exception):
 
 def sha256_of(fh, progress: Progress | None = None, cancel: Cancel | None = None) -> str:
     digest = hashlib.sha256()
+    buffer = bytearray(CHUNK)  # one buffer, read into: no allocation per chunk
+    view = memoryview(buffer)
     done = 0
-    while chunk := fh.read(CHUNK):
-        digest.update(chunk)  # hashlib lets other threads run while it hashes
-        done += len(chunk)
+    while n := fh.readinto(buffer):
+        digest.update(view[:n])  # hashlib lets other threads run while it hashes
+        done += n
         if progress is not None:
             progress(done)
         if cancel is not None and cancel():
@@ -51,9 +54,16 @@ def sha256_of(fh, progress: Progress | None = None, cancel: Cancel | None = None
     return digest.hexdigest()
 
 
-def _hash_path(path: bytes, cancel: Cancel) -> str:
-    with open(path, "rb") as fh:
+def _hash_path(path: bytes | str, cancel: Cancel) -> str:
+    with open(path, "rb", buffering=0) as fh:
         return sha256_of(fh, cancel=cancel)
+
+
+@dataclass(frozen=True)
+class Sent:
+    sha256: str  # of the source, read as it was sent
+    size: int
+    read_back: str | None  # of the copy, when it was read back while being written
 
 
 def send(
@@ -64,69 +74,130 @@ def send(
     resume_from: int,
     progress: Progress,
     cancel: Cancel,
-) -> tuple[str, int]:
+) -> Sent:
     """Write `source` (an absolute path on a drive) to `tmp_rel` on the remote, keeping
-    its first `resume_from` bytes; returns (sha256 of the source, its size)."""
+    its first `resume_from` bytes."""
     with open(source, "rb") as src:
         before = os.fstat(src.fileno())
         local = remote.local_path(tmp_rel)
         if local is not None:
-            digest = _send_local(src, source, local, resume_from, before.st_size, progress, cancel)
+            digest, back = _send_local(
+                src, source, local, resume_from, before.st_size, progress, cancel
+            )
         else:
             digest = _send_stream(src, remote, tmp_rel, resume_from, progress, cancel)
+            back = None
         after = os.fstat(src.fileno())
     if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
         raise SourceChanged
-    return digest, before.st_size
+    return Sent(digest, before.st_size, back)
 
 
-def _send_local(src, source: bytes, dest: str, start: int, size: int, progress, cancel) -> str:
+class _Written:
+    """How far the copy has got, for the thread that reads it back behind it."""
+
+    def __init__(self, start: int) -> None:
+        self.upto = start
+        self.finished = False
+        self.failed = False
+        self._cond = threading.Condition()
+
+    def advance(self, upto: int) -> None:
+        with self._cond:
+            self.upto = upto
+            self._cond.notify_all()
+
+    def end(self, failed: bool) -> None:
+        with self._cond:
+            self.finished, self.failed = True, failed
+            self._cond.notify_all()
+
+    def wait_beyond(self, offset: int) -> bool:
+        """Wait until bytes past `offset` are written; False when the copy ended first
+        (everything there is, is written) or failed."""
+        with self._cond:
+            while self.upto <= offset and not self.finished:
+                self._cond.wait(0.5)
+            if self.failed:
+                raise Stopped
+            return self.upto > offset
+
+
+def _hash_behind(dest: str, written: _Written, cancel: Cancel) -> str:
+    """Read the copy back as it is written (a separate descriptor, the file system's
+    own idea of the file) and hash it: the read-back then ends with the copy instead of
+    after it, and a local transfer runs at nearly the speed of the copy alone."""
+    digest = hashlib.sha256()
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    offset = 0
+    with open(dest, "rb", buffering=0) as fh:
+        while written.wait_beyond(offset):
+            n = fh.readinto(view[: min(CHUNK, written.upto - offset)])
+            if not n:
+                break  # shorter than written: the hashes will differ, and say so
+            digest.update(view[:n])
+            offset += n
+            if cancel():
+                raise Stopped
+    return digest.hexdigest()
+
+
+def _send_local(
+    src, source: bytes, dest: str, start: int, size: int, progress, cancel
+) -> tuple[str, str]:
     stop = threading.Event()
 
     def stopping() -> bool:
         return stop.is_set() or cancel()
 
-    with ThreadPoolExecutor(1, thread_name_prefix="luna-hash") as pool:
-        hashed: Future[str] = pool.submit(_hash_path, source, stopping)
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(dest, flags, 0o644)
+    written = _Written(start)
+    with ThreadPoolExecutor(2, thread_name_prefix="luna-hash") as pool:
         try:
-            flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-            fd = os.open(dest, flags, 0o644)
-            try:
-                os.ftruncate(fd, start)
-                done = start
+            os.ftruncate(fd, start)
+            hashed: Future[str] = pool.submit(_hash_path, source, stopping)
+            back: Future[str] = pool.submit(_hash_behind, dest, written, stopping)
+            done = start
+            progress(done)
+            kernel = hasattr(os, "copy_file_range")
+            while done < size:
+                count = min(CHUNK, size - done)
+                n = 0
+                if kernel:
+                    try:
+                        n = os.copy_file_range(src.fileno(), fd, count, done, done)
+                    except OSError as exc:
+                        if exc.errno not in _KERNEL_COPY_UNSUPPORTED:
+                            raise
+                        kernel = False
+                if not kernel:
+                    chunk = os.pread(src.fileno(), count, done)
+                    n = os.pwrite(fd, chunk, done) if chunk else 0
+                if n == 0:
+                    raise SourceChanged  # the file got shorter
+                done += n
+                written.advance(done)
                 progress(done)
-                kernel = hasattr(os, "copy_file_range")
-                while done < size:
-                    count = min(CHUNK, size - done)
-                    n = 0
-                    if kernel:
-                        try:
-                            n = os.copy_file_range(src.fileno(), fd, count, done, done)
-                        except OSError as exc:
-                            if exc.errno not in _KERNEL_COPY_UNSUPPORTED:
-                                raise
-                            kernel = False
-                    if not kernel:
-                        chunk = os.pread(src.fileno(), count, done)
-                        n = os.pwrite(fd, chunk, done) if chunk else 0
-                    if n == 0:
-                        raise SourceChanged  # the file got shorter
-                    done += n
-                    progress(done)
-                    if stopping():
-                        raise Stopped
-                # The data reaches the disk before the copy can be renamed into place: a
-                # power cut must not leave a complete-looking, empty file behind.
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                if stopping():
+                    raise Stopped
+            # The data reaches the disk before the copy can be renamed into place: a
+            # power cut must not leave a complete-looking, empty file behind.
+            os.fsync(fd)
+            written.end(failed=False)
         except BaseException:
             stop.set()
-            with contextlib.suppress(Exception):
-                hashed.result()
+            written.end(failed=True)
+            for future in (locals().get("hashed"), locals().get("back")):
+                if future is not None:
+                    with contextlib.suppress(Exception):
+                        future.result()
             raise
+        finally:
+            os.close(fd)
         try:
-            return hashed.result()
+            return hashed.result(), back.result()
         except Stopped:
             raise
         except OSError as exc:

@@ -106,8 +106,6 @@ def run(
     hasher_for_copies=None,
 ) -> Outcome:
     """Publish one queued job's file; the job's row says how it ended."""
-    if not queue.mark_running(job):
-        return Outcome("cancelled")
     entry = (
         FileEntry.select(FileEntry, Drive).join(Drive).where(FileEntry.id == job.file_id).first()
     )
@@ -119,22 +117,23 @@ def run(
         return Outcome("cancelled")
     mount = mounts.get(entry.drive_id)
     if mount is None:
-        queue.put_back(job)
         return Outcome("waiting")
-    _confirm_copies(entry, dest, mounts)
-    source = absolute(mount, entry.relpath)
     try:
         rel = remote_path(dest.layout, fields_for(entry, entry.drive))
     except Exception as exc:  # a layout that gives nothing usable for this file
-        return _failed(job, dest, source_name, str(exc), emit, final=True)
+        rel, layout_error = None, str(exc)
+    if not queue.mark_running(job, rel):
+        return Outcome("cancelled")
+    if rel is None:
+        return _failed(job, dest, source_name, layout_error, emit, final=True)
+    _confirm_copies(entry, dest, mounts)
+    source = absolute(mount, entry.relpath)
     clash = _published_elsewhere(dest, rel, entry.id)
     if clash:
         return _failed(job, dest, source_name, clash, emit, final=True)
-    with write_transaction():
-        TransferJob.update(remote_path=rel).where(TransferJob.id == job.id).execute()
     emit(JobStarted(dest.name, job.id, entry.id, source_name, remote.url_for(rel), entry.size))
 
-    stopping = lambda: cancel() or queue.is_cancelled(job.id)  # noqa: E731
+    stopping = _StopCheck(job.id, cancel)
     try:
         digest, size = _place(job, dest, remote, entry, source, rel, emit, stopping)
     except Stopped:
@@ -159,22 +158,12 @@ def run(
         outcome.remote_error = True
         return outcome
 
-    queue.mark_done(job, rel, digest, size)
+    # Done, the file's content hash (it was just read whole) and the log row: one commit.
     with write_transaction():
+        queue.mark_done(job, rel, digest, size)
         if not entry.content_hash:
-            # The whole file was just hashed: the catalogue keeps it (duplicate checks).
             FileEntry.update(content_hash=digest).where(FileEntry.id == entry.id).execute()
-    note = None
-    try:
-        manifest.append(remote, digest, rel)
-    except Exception as exc:  # the full rewrite at the end of the run puts it right
-        note = f"the manifest was not updated yet: {_describe(exc)}"
-    removed, keep_note = local_copies.remove_if_allowed(
-        dest, entry, source, digest, mounts, hasher_for_copies
-    )
-    note = note or keep_note
-    with write_transaction():
-        TransferLog.create(
+        log = TransferLog.create(
             file=entry.id,
             destination=dest.id,
             destination_name=dest.name,
@@ -182,8 +171,20 @@ def run(
             remote=remote.url_for(rel),
             size=size,
             sha256=digest,
-            removed_local=removed,
         )
+    note = None
+    try:
+        manifest.append(remote, digest, rel)
+    except Exception as exc:  # the full rewrite at the end of the run puts it right
+        note = f"the manifest was not updated yet: {_describe(exc)}"
+    # Only once the transfer is recorded as done: a crash in between keeps both copies.
+    removed, keep_note = local_copies.remove_if_allowed(
+        dest, entry, source, digest, mounts, hasher_for_copies
+    )
+    if removed:
+        with write_transaction():
+            TransferLog.update(removed_local=True).where(TransferLog.id == log.id).execute()
+    note = note or keep_note
     event = FileTransferred(
         dest.name, job.id, entry.id, entry.uuid, source_name, os.fsdecode(source),
         remote.url_for(rel), rel, size, digest, removed, note,
@@ -191,6 +192,31 @@ def run(
     notify.emit(event)
     emit(event)
     return Outcome("done")
+
+
+class _StopCheck:
+    """Whether to stop between two chunks: the worker is stopping, or the job was
+    cancelled (asked of the catalogue at most twice a second, not at every chunk)."""
+
+    EVERY_S = 0.5
+
+    def __init__(self, job_id: int, cancel: Callable[[], bool]):
+        self.job_id, self.cancel = job_id, cancel
+        self.checked = 0.0
+
+    def __call__(self) -> bool:
+        if self.cancel():
+            return True
+        now = time.monotonic()
+        if now - self.checked < self.EVERY_S:
+            return False
+        self.checked = now
+        return queue.is_cancelled(self.job_id)
+
+    def now(self) -> bool:
+        """Asked before the copy is put in place: a job cancelled meanwhile is not."""
+        self.checked = 0.0
+        return self()
 
 
 def _confirm_copies(entry: FileEntry, dest: Destination, mounts: Mapping[int, str]) -> None:
@@ -257,26 +283,31 @@ def _place(job, dest, remote, entry, source, rel, emit, stopping) -> tuple[str, 
     if partial is not None and not resume_from:
         remote.remove(tmp)
     for attempt in (0, 1):
-        sent = _Meter(
+        meter = _Meter(
             dest.name, job.id, "sending", st.st_size, emit, start=resume_from, record=True
         )
         try:
-            digest, size = copying.send(
-                source, remote, tmp, resume_from=resume_from, progress=sent, cancel=stopping
+            sent = copying.send(
+                source, remote, tmp, resume_from=resume_from, progress=meter, cancel=stopping
             )
         except OSError:
             if not os.path.exists(source):
                 raise DriveGone from None
             raise
+        digest, size = sent.sha256, sent.size
         if entry.content_hash and entry.content_hash != digest:
             remote.remove(tmp)
             raise _Refused(
                 "the file on the drive is not the one catalogued (its content differs); "
                 "rescan the drive"
             )
-        checked = _Meter(dest.name, job.id, "verifying", size, emit)
-        back = copying.read_back(remote, tmp, progress=checked, cancel=stopping)
+        back = sent.read_back
+        if back is None:
+            checked = _Meter(dest.name, job.id, "verifying", size, emit)
+            back = copying.read_back(remote, tmp, progress=checked, cancel=stopping)
         if back == digest:
+            if stopping.now():
+                raise Stopped
             remote.rename(tmp, rel)
             return digest, size
         remote.remove(tmp)

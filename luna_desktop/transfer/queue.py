@@ -190,31 +190,33 @@ def jobs(
 
 
 def next_job(dest: Destination, mounts: Mapping[int, str]) -> TransferJob | None:
-    """The oldest queued job that is due and whose drive is mounted."""
+    """The oldest queued job that is due and whose drive is mounted (asked once per file
+    sent: written in SQL, on the (destination, state) index)."""
     if not mounts:
         return None
-    return (
-        TransferJob.select(TransferJob, FileEntry)
-        .join(FileEntry)
-        .where(
-            TransferJob.destination == dest,
-            TransferJob.state == QUEUED,
-            (TransferJob.next_try.is_null()) | (TransferJob.next_try <= utcnow()),
-            FileEntry.drive.in_(list(mounts)),
-        )
-        .order_by(TransferJob.id)
-        .first()
-    )
+    drives = list(mounts)
+    marks = ", ".join("?" * len(drives))
+    row = DB.execute_sql(
+        "SELECT j.id FROM transfer_job j JOIN file_entry f ON f.id = j.file_id "
+        "WHERE j.destination_id = ? AND j.state = 'queued' "
+        "AND (j.next_try IS NULL OR j.next_try <= ?) "
+        f"AND f.drive_id IN ({marks}) ORDER BY j.id LIMIT 1",
+        (dest.id, utcnow(), *drives),
+    ).fetchone()
+    return TransferJob.get_by_id(row[0]) if row else None
 
 
 # -- changing jobs -----------------------------------------------------------------------
 
 
-def mark_running(job: TransferJob) -> bool:
+def mark_running(job: TransferJob, remote_path: str | None = None) -> bool:
     """Take a queued job; False when another worker took it or it was cancelled."""
+    fields = {"state": RUNNING, "started_at": utcnow(), "done_bytes": 0}
+    if remote_path is not None:
+        fields["remote_path"] = remote_path
     with write_transaction():
         return bool(
-            TransferJob.update(state=RUNNING, started_at=utcnow(), done_bytes=0)
+            TransferJob.update(**fields)
             .where(TransferJob.id == job.id, TransferJob.state == QUEUED)
             .execute()
         )
