@@ -441,3 +441,27 @@ def test_a_look_alike_copy_marked_upload_is_confirmed_by_content_and_published_t
     out = tmp_path / "dest-Archive/K7/same"
     assert (out / "one.bin").read_bytes() == one
     assert (out / "two.bin").read_bytes() == two
+
+
+def test_a_plug_in_declared_by_entry_point_hears_each_verified_transfer(
+    tmp_path, drive, monkeypatch
+):
+    plugin = tmp_path / "plugins"
+    (plugin / "luna_listener-1.0.dist-info").mkdir(parents=True)
+    (plugin / "luna_listener-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: luna-listener\nVersion: 1.0\n"
+    )
+    (plugin / "luna_listener-1.0.dist-info" / "entry_points.txt").write_text(
+        f"[{notify.ENTRY_POINT_GROUP}]\nrecord = luna_listener:record\n"
+    )
+    (plugin / "luna_listener.py").write_text(
+        "heard = []\ndef record(event):\n    heard.append((event.source, event.remote_path))\n"
+    )
+    monkeypatch.syspath_prepend(str(plugin))
+    monkeypatch.setattr(notify, "_plugins_loaded", False)
+    monkeypatch.setattr(notify, "_listeners", [])
+    work(dest_at(tmp_path))
+    import luna_listener
+
+    assert ("K7:roll2/c.mov", "K7/roll2/c.mov") in luna_listener.heard
+    assert len(luna_listener.heard) == 4
