@@ -197,13 +197,15 @@ def _ask_secret(kind: str) -> str:
 def _check_host_key(dest, accept: str | None) -> None:
     from luna_desktop.transfer import host_keys
     from luna_desktop.transfer.destinations import parse_url
-    from luna_desktop.transfer.errors import RemoteError
+    from luna_desktop.transfer.errors import HostKeyChanged, RemoteError, TransferError
 
     from .main import UserError
 
     where = parse_url(dest.url)
     try:
         unknown = host_keys.fetch_host_key(where.host, where.port)
+    except HostKeyChanged as exc:
+        raise UserError(f"WARNING: {exc}") from None
     except RemoteError as exc:
         print(f"luna: could not check the server yet: {exc}", file=sys.stderr)
         print(
@@ -231,7 +233,10 @@ def _check_host_key(dest, accept: str | None) -> None:
         if answer.strip().lower() not in ("y", "yes"):
             print(f"not trusted; `luna destination trust {dest.name}` asks again")
             return
-    host_keys.trust(unknown)
+    try:
+        host_keys.trust(unknown)
+    except TransferError as exc:
+        raise UserError(str(exc)) from None
     print("trusted")
 
 

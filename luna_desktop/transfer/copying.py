@@ -216,7 +216,7 @@ def _send_stream(src, remote, tmp_rel: str, start: int, progress, cancel) -> str
         skipped += len(chunk)
     try:
         out = remote.open_write(tmp_rel, append=start > 0)
-    except (OSError, EOFError) as exc:
+    except remote.errors as exc:
         raise RemoteError(f"cannot write {remote.url_for(tmp_rel)}: {_why(exc)}") from exc
     done = start
     progress(done)
@@ -225,7 +225,7 @@ def _send_stream(src, remote, tmp_rel: str, start: int, progress, cancel) -> str
             digest.update(chunk)
             try:
                 out.write(chunk)
-            except (OSError, EOFError) as exc:
+            except remote.errors as exc:
                 raise RemoteError(f"writing {remote.url_for(tmp_rel)} failed: {_why(exc)}") from exc
             done += len(chunk)
             progress(done)
@@ -243,7 +243,7 @@ def read_back(remote, rel: str, *, progress: Progress, cancel: Cancel) -> str:
                 return sha256_of(fh, progress, cancel)
         with remote.open_read(rel) as fh:
             return sha256_of(fh, progress, cancel)
-    except (OSError, EOFError) as exc:
+    except remote.errors as exc:
         raise RemoteError(f"reading back {remote.url_for(rel)} failed: {_why(exc)}") from exc
 
 

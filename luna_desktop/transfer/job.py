@@ -150,7 +150,7 @@ def run(
         return _failed(job, dest, source_name, why, emit, final=True)
     except _Refused as exc:
         return _failed(job, dest, source_name, str(exc), emit, final=True)
-    except (RemoteError, OSError, EOFError) as exc:
+    except (RemoteError, *remote.errors) as exc:
         if not os.path.exists(source):
             queue.put_back(job)
             return Outcome("waiting")

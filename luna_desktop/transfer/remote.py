@@ -25,10 +25,19 @@ from .errors import RemoteError
 class Remote:
     """One destination's root on one filesystem, opened for one worker."""
 
-    def __init__(self, fs: AbstractFileSystem, root: str, where: Where):
+    def __init__(
+        self,
+        fs: AbstractFileSystem,
+        root: str,
+        where: Where,
+        errors: tuple[type[BaseException], ...] = (OSError, EOFError),
+    ):
         self.fs = fs
         self.root = root.rstrip("/") or "/"
         self.where = where
+        # What this backend raises when the connection or the storage fails (paramiko's
+        # SSHException is no OSError): caught around every remote operation.
+        self.errors = errors
 
     # -- paths -----------------------------------------------------------------------
 
@@ -62,10 +71,20 @@ class Remote:
             self.fs.makedirs(self.full(rel_dir), exist_ok=True)
 
     def open_read(self, rel: str) -> BinaryIO:
-        return self.fs.open(self.full(rel), "rb")
+        fh = self.fs.open(self.full(rel), "rb")
+        prefetch = getattr(fh, "prefetch", None)  # paramiko's SFTPFile: read ahead
+        if prefetch is not None:
+            prefetch()
+        return fh
 
     def open_write(self, rel: str, *, append: bool = False) -> BinaryIO:
-        return self.fs.open(self.full(rel), "ab" if append else "wb")
+        fh = self.fs.open(self.full(rel), "ab" if append else "wb")
+        # paramiko's SFTPFile waits for each write's reply unless pipelined; a write that
+        # failed then raises at close, and the read-back checks every byte anyway.
+        pipelined = getattr(fh, "set_pipelined", None)
+        if pipelined is not None:
+            pipelined(True)
+        return fh
 
     def rename(self, rel_from: str, rel_to: str) -> None:
         """Put a file in place under its final name, replacing what was there, in one
@@ -114,7 +133,7 @@ def open_remote(dest: Destination, *, secret_lookup=None) -> Remote:
                 "mounted, or a disk not plugged in?)"
             )
         return Remote(LocalFileSystem(), where.path, where)
-    from .sftp import open_sftp  # paramiko is imported only for SFTP destinations
+    from .sftp import CONNECTION_ERRORS, open_sftp  # paramiko: for SFTP only
 
     fs = open_sftp(dest, where, secret_lookup=secret_lookup)
-    return Remote(fs, where.path, where)
+    return Remote(fs, where.path, where, CONNECTION_ERRORS)
