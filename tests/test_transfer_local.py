@@ -27,7 +27,7 @@ from luna_desktop.transfer import destinations, lease, local_copies, manifest, n
 from luna_desktop.transfer.destinations import Where
 from luna_desktop.transfer.events import FileTransferred, JobFailed, JobProgress
 from luna_desktop.transfer.job import run as run_job
-from luna_desktop.transfer.remote import Remote
+from luna_desktop.transfer.remote import Remote, open_remote
 from luna_desktop.transfer.verify import verify
 from luna_desktop.transfer.worker import work
 from tests.scanning import run_scan
@@ -297,11 +297,17 @@ def test_a_copy_placed_before_a_crash_is_adopted_not_sent_again(tmp_path, drive)
     placed = tmp_path / "dest-Archive/K7/notes.txt"
     placed.parent.mkdir(parents=True)
     placed.write_bytes(files["notes.txt"])
+    # The crash came after its manifest line was written, before the job was marked done.
+    listed = tmp_path / "dest-Archive" / manifest.MANIFEST
+    listed.write_text(manifest.line(sha(files["notes.txt"]), "K7/notes.txt"))
     before = placed.stat().st_ino
     work(dest)
     job = TransferJob.get(TransferJob.remote_path == "K7/notes.txt")
     assert job.state == queue.DONE and job.sha256 == sha(files["notes.txt"])
     assert placed.stat().st_ino == before  # the same file, not a new copy
+    lines = listed.read_text().splitlines()
+    assert lines.count(f"{sha(files['notes.txt'])}  K7/notes.txt") == 1
+    assert len(lines) == 4
 
 
 def test_a_file_changed_since_its_scan_is_not_published(tmp_path, drive):
@@ -417,9 +423,7 @@ def test_a_copy_that_does_not_read_back_as_the_source_is_thrown_away_and_retried
     assert TransferJob.get_by_id(job.id).attempts == 1
 
 
-def test_a_look_alike_copy_marked_upload_is_confirmed_by_content_and_published_too(
-    tmp_path, drive
-):
+def test_a_look_alike_copy_marked_upload_is_confirmed_by_content_and_published_too(tmp_path, drive):
     # Same size, same first and last 64 KiB, so the same oshash; the middle differs.
     head, tail = os.urandom(65536), os.urandom(65536)
     one = head + os.urandom(50_000) + tail
@@ -428,9 +432,10 @@ def test_a_look_alike_copy_marked_upload_is_confirmed_by_content_and_published_t
     write(tmp_path / "K7", "same/two.bin", two)
     run_scan(tmp_path / "K7", "K7")
     duplicates.refresh_groups()
-    assert FileEntry.get(FileEntry.filename == "one.bin").oshash == FileEntry.get(
-        FileEntry.filename == "two.bin"
-    ).oshash
+    assert (
+        FileEntry.get(FileEntry.filename == "one.bin").oshash
+        == FileEntry.get(FileEntry.filename == "two.bin").oshash
+    )
     mark("same/one.bin", Status.UPLOAD)
     mark("same/two.bin", Status.UPLOAD)
     dest = dest_at(tmp_path)
@@ -465,3 +470,23 @@ def test_a_plug_in_declared_by_entry_point_hears_each_verified_transfer(
 
     assert ("K7:roll2/c.mov", "K7/roll2/c.mov") in luna_listener.heard
     assert len(luna_listener.heard) == 4
+
+
+def test_a_file_gone_missing_before_its_turn_is_withdrawn_and_queued_again_when_back(
+    tmp_path, drive
+):
+    dest = dest_at(tmp_path)
+    queue.sync(dest)
+    entry = FileEntry.get(FileEntry.filename == "b.jpg")
+    job = TransferJob.get(TransferJob.file == entry.id)
+    FileEntry.update(present=False).where(FileEntry.id == entry.id).execute()
+    failures: list = []
+    remote = open_remote(dest)
+    run_job(job, dest, remote, duplicates.mounted_drives(), emit=failures.append,
+            cancel=lambda: False)  # fmt: skip
+    (fail,) = failures
+    assert isinstance(fail, JobFailed) and fail.state == queue.CANCELLED
+    assert "missing from its drive" in fail.error
+    FileEntry.update(present=True).where(FileEntry.id == entry.id).execute()
+    assert queue.sync(dest).queued == 1
+    assert work(dest).done == 4

@@ -28,7 +28,7 @@ from luna_desktop.catalog.models import (
 from luna_desktop.catalog.paths import absolute, to_text
 from luna_desktop.catalog.status import Status
 
-from . import copying, local_copies, manifest, notify, queue
+from . import copying, lease, local_copies, manifest, notify, queue
 from .copying import SourceChanged, Stopped
 from .destinations import remote_path
 from .errors import RemoteError
@@ -48,6 +48,7 @@ class DriveGone(Exception):
 class Outcome:
     state: str  # done, queued (retry), failed, cancelled, waiting (drive gone), stopped
     remote_error: bool = False  # the destination failed: do not start another job yet
+    manifest_dirty: bool = False  # a line may be missing or twice: rewrite it at the end
 
 
 def fields_for(entry: FileEntry, drive: Drive) -> dict[str, str]:
@@ -103,6 +104,7 @@ def run(
     *,
     emit: Emit,
     cancel: Callable[[], bool],
+    renew: Callable[[], bool] = lambda: True,
     hasher_for_copies=None,
 ) -> Outcome:
     """Publish one queued job's file; the job's row says how it ended."""
@@ -112,7 +114,8 @@ def run(
     source_name = f"{entry.drive.name}:{entry.display_path}"
     why = queue.refusal(entry)
     if why is not None:
-        queue.cancel_job(job, why)
+        # Withdrawn as `sync` withdraws: queued again if it becomes publishable.
+        queue.cancel_job(job, queue.NOT_ELIGIBLE)
         emit(JobFailed(dest.name, job.id, source_name, why, queue.CANCELLED))
         return Outcome("cancelled")
     mount = mounts.get(entry.drive_id)
@@ -133,9 +136,9 @@ def run(
         return _failed(job, dest, source_name, clash, emit, final=True)
     emit(JobStarted(dest.name, job.id, entry.id, source_name, remote.url_for(rel), entry.size))
 
-    stopping = _StopCheck(job.id, cancel)
+    stopping = _StopCheck(job.id, cancel, renew)
     try:
-        digest, size = _place(job, dest, remote, entry, source, rel, emit, stopping)
+        digest, size, adopted = _place(job, dest, remote, entry, source, rel, emit, stopping)
     except Stopped:
         if queue.is_cancelled(job.id):
             _discard_partial(remote, job, rel)
@@ -158,6 +161,15 @@ def run(
         outcome.remote_error = True
         return outcome
 
+    # The manifest line first: a crash before the job is marked done then leaves a line
+    # too many (the copy is adopted and listed again), never a verified file unlisted.
+    note = None
+    dirty = adopted
+    try:
+        manifest.append(remote, digest, rel)
+    except Exception as exc:  # the rewrite at the end of the run puts it right
+        note = f"the manifest was not updated yet: {_describe(exc)}"
+        dirty = True
     # Done, the file's content hash (it was just read whole) and the log row: one commit.
     with write_transaction():
         queue.mark_done(job, rel, digest, size)
@@ -172,11 +184,6 @@ def run(
             size=size,
             sha256=digest,
         )
-    note = None
-    try:
-        manifest.append(remote, digest, rel)
-    except Exception as exc:  # the full rewrite at the end of the run puts it right
-        note = f"the manifest was not updated yet: {_describe(exc)}"
     # Only once the transfer is recorded as done: a crash in between keeps both copies.
     removed, keep_note = local_copies.remove_if_allowed(
         dest, entry, source, digest, mounts, hasher_for_copies
@@ -191,18 +198,20 @@ def run(
     )  # fmt: skip
     notify.emit(event)
     emit(event)
-    return Outcome("done")
+    return Outcome("done", manifest_dirty=dirty)
 
 
 class _StopCheck:
-    """Whether to stop between two chunks: the worker is stopping, or the job was
-    cancelled (asked of the catalogue at most twice a second, not at every chunk)."""
+    """Whether to stop between two chunks: the worker is stopping, the job was cancelled
+    (asked of the catalogue at most twice a second, not at every chunk), or the
+    destination's claim was lost. Renews the claim while one long file is sent."""
 
     EVERY_S = 0.5
 
-    def __init__(self, job_id: int, cancel: Callable[[], bool]):
-        self.job_id, self.cancel = job_id, cancel
+    def __init__(self, job_id: int, cancel: Callable[[], bool], renew: Callable[[], bool]):
+        self.job_id, self.cancel, self.renew = job_id, cancel, renew
         self.checked = 0.0
+        self.renewed = time.monotonic()
 
     def __call__(self) -> bool:
         if self.cancel():
@@ -211,6 +220,10 @@ class _StopCheck:
         if now - self.checked < self.EVERY_S:
             return False
         self.checked = now
+        if now - self.renewed > lease.RENEW_S:
+            if not self.renew():
+                return True  # another worker has this destination now
+            self.renewed = now
         return queue.is_cancelled(self.job_id)
 
     def now(self) -> bool:
@@ -249,7 +262,7 @@ class _Refused(Exception):
     """Something no retry can change (a different file already in place)."""
 
 
-def _place(job, dest, remote, entry, source, rel, emit, stopping) -> tuple[str, int]:
+def _place(job, dest, remote, entry, source, rel, emit, stopping) -> tuple[str, int, bool]:
     try:
         st = os.stat(source)
     except FileNotFoundError:
@@ -270,7 +283,7 @@ def _place(job, dest, remote, entry, source, rel, emit, stopping) -> tuple[str, 
         with open(source, "rb") as fh:
             ours = copying.sha256_of(fh, cancel=stopping)
         if there == ours:
-            return ours, st.st_size
+            return ours, st.st_size, True
         if job.last_error != REPUBLISH:
             raise _Refused(
                 f"a different file is already at {remote.url_for(rel)}; Luna does not "
@@ -309,7 +322,7 @@ def _place(job, dest, remote, entry, source, rel, emit, stopping) -> tuple[str, 
             if stopping.now():
                 raise Stopped
             remote.rename(tmp, rel)
-            return digest, size
+            return digest, size, False
         remote.remove(tmp)
         if attempt == 0 and resume_from:
             resume_from = 0  # the resumed part was bad: once more, from the start

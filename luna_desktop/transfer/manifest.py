@@ -6,9 +6,10 @@ The payload sits at the destination's root in the curator's layout rather than u
 bag's ``data/`` folder, so the destination is not a whole bag; the manifest is what a
 bag tool, ``sha256sum -c`` or an auditor reads to check it.
 
-A worker appends a line after each verified file (a crash loses at most that line) and
-rewrites the manifest whole from the catalogue when its queue runs dry, so it ends up
-exact: one line per verified file, lines of files Luna did not publish kept as found.
+A worker appends a line for each verified file before it marks the job done (a crash in
+between lists the file twice, never not at all), and rewrites the manifest whole from
+the catalogue at the end of a run in which an append failed or a copy was adopted, so
+that it is exact again: one line per verified file, lines Luna did not write kept.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ not spend every job's attempts at once.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -70,10 +71,15 @@ def work(
     remote = None
     blocked_until: datetime | None = None  # the destination failed; its retry is due then
     renewed = synced = time.monotonic()
+    manifest_dirty = False
     queue.sync(dest)
     try:
         while not cancel():
-            dest = Destination.get_by_id(dest.id)
+            fresh = Destination.get_or_none(Destination.id == dest.id)
+            if fresh is None:
+                summary.stopped_because = f"{dest.name} was removed"
+                break
+            dest = fresh
             if dest.paused:
                 summary.stopped_because = "paused"
                 on_event(DestinationNote(dest.name, "paused", f"{dest.name} is paused"))
@@ -118,8 +124,12 @@ def work(
                         summary.stopped_because = str(exc)
                         break
                     continue
-            outcome = one_job.run(job, dest, remote, mounted, emit=on_event, cancel=cancel)
+            outcome = one_job.run(
+                job, dest, remote, mounted, emit=on_event, cancel=cancel,
+                renew=functools.partial(lease.renew, dest),
+            )  # fmt: skip
             _count(summary, outcome.state)
+            manifest_dirty = manifest_dirty or outcome.manifest_dirty
             if outcome.remote_error:
                 remote.close()
                 remote = None
@@ -129,7 +139,7 @@ def work(
                     break
     finally:
         if remote is not None:
-            if summary.done:
+            if manifest_dirty:
                 _rewrite_manifest(dest, remote, on_event)
             remote.close()
         lease.release(dest)
