@@ -230,17 +230,18 @@ def run_run(args: argparse.Namespace) -> int:
             with lock:
                 say(line, sys.stdout)
 
+    errors: list[str] = []
+
     def one(dest) -> None:
-        summaries.append(
-            worker.work(
-                dest,
-                on_event=on_event,
-                cancel=cancel.is_set,
-                mounts=mounts,
-                wait=args.wait,
-                poll=args.poll,
-            )
-        )
+        try:
+            summaries.append(
+                worker.work(
+                    dest, on_event=on_event, cancel=cancel.is_set, mounts=mounts,
+                    wait=args.wait, poll=args.poll,
+                )
+            )  # fmt: skip
+        except Exception as exc:  # one destination's failure must not hide the others'
+            errors.append(f"{dest.name}: stopped by an error: {exc}")
 
     with stop_on_signals(cancel) as stopped_by:
         threads = [threading.Thread(target=one, args=(d,), daemon=True) for d in chosen]
@@ -249,7 +250,9 @@ def run_run(args: argparse.Namespace) -> int:
         for t in threads:
             while t.is_alive():
                 t.join(0.2)  # wakes for Ctrl+C
-    failed = sum(s.failed for s in summaries)
+    for line in errors:
+        say(f"luna: {line}", sys.stderr)
+    failed = sum(s.failed for s in summaries) + len(errors)
     for s in summaries:
         left = s.left
         say(
