@@ -62,37 +62,74 @@ class SyncResult:
 
 
 def sync(dest: Destination) -> SyncResult:
-    """Queue every eligible file that has no job at `dest`; cancel the unfinished jobs
-    of files that are no longer eligible. Two statements over the partial index of
-    upload files, whatever the catalogue's size."""
+    """Queue every eligible file that has no job at `dest`; withdraw the unfinished jobs
+    of files that are no longer eligible, and bring back those withdrawn that are again.
+
+    What to change is found by reads, which take no lock (the partial index of upload
+    files; under a second for 200,000 of them in a million rows); only the changes are
+    written, in short transactions that check each row again, so a curator's save never
+    waits behind a sync for long."""
     result = SyncResult()
     now = utcnow()
-    with write_transaction():
-        cursor = DB.execute_sql(
-            "INSERT OR IGNORE INTO transfer_job (file_id, destination_id, state, attempts, "
-            "size, done_bytes, queued_at) "
-            f"SELECT f.id, ?, 'queued', 0, f.size, 0, ? FROM file_entry f "
-            f"INDEXED BY file_entry_upload WHERE {_ELIGIBLE}",
-            (dest.id, now),
-        )
-        result.queued = cursor.rowcount
-        cursor = DB.execute_sql(
-            "UPDATE transfer_job SET state = 'cancelled', finished_at = ?, last_error = ? "
-            "WHERE destination_id = ? AND state IN ('queued', 'failed') AND file_id NOT IN "
-            f"(SELECT f.id FROM file_entry f INDEXED BY file_entry_upload WHERE {_ELIGIBLE})",
-            (now, NOT_ELIGIBLE, dest.id),
-        )
-        result.cancelled = cursor.rowcount
-        # A file marked upload again after its job was cancelled that way comes back.
-        cursor = DB.execute_sql(
-            "UPDATE transfer_job SET state = 'queued', attempts = 0, next_try = NULL, "
-            "finished_at = NULL, last_error = NULL WHERE destination_id = ? "
-            "AND state = 'cancelled' AND last_error = ? AND file_id IN "
-            f"(SELECT f.id FROM file_entry f INDEXED BY file_entry_upload WHERE {_ELIGIBLE})",
-            (dest.id, NOT_ELIGIBLE),
-        )
-        result.queued += cursor.rowcount
+    add = _ids(
+        f"SELECT f.id FROM file_entry f INDEXED BY file_entry_upload WHERE {_ELIGIBLE} "
+        "AND NOT EXISTS (SELECT 1 FROM transfer_job j "
+        "WHERE j.file_id = f.id AND j.destination_id = ?)",
+        (dest.id,),
+    )
+    withdraw = _ids(
+        "SELECT j.id FROM transfer_job j WHERE j.destination_id = ? "
+        f"AND j.state IN ('queued', 'failed') AND NOT EXISTS ({_ELIGIBLE_JOB_FILE})",
+        (dest.id,),
+    )
+    restore = _ids(
+        "SELECT j.id FROM transfer_job j WHERE j.destination_id = ? AND j.state = 'cancelled' "
+        f"AND j.last_error = ? AND EXISTS ({_ELIGIBLE_JOB_FILE})",
+        (dest.id, NOT_ELIGIBLE),
+    )
+    for chunk in _chunks(add):
+        with write_transaction():
+            result.queued += DB.execute_sql(
+                "INSERT OR IGNORE INTO transfer_job (file_id, destination_id, state, attempts, "
+                "size, done_bytes, queued_at) "
+                f"SELECT f.id, ?, 'queued', 0, f.size, 0, ? FROM file_entry f "
+                f"WHERE f.id IN ({_marks(chunk)}) AND {_ELIGIBLE}",
+                (dest.id, now, *chunk),
+            ).rowcount
+    for chunk in _chunks(withdraw):
+        with write_transaction():
+            result.cancelled += DB.execute_sql(
+                "UPDATE transfer_job AS j SET state = 'cancelled', finished_at = ?, "
+                f"last_error = ? WHERE j.id IN ({_marks(chunk)}) "
+                f"AND j.state IN ('queued', 'failed') AND NOT EXISTS ({_ELIGIBLE_JOB_FILE})",
+                (now, NOT_ELIGIBLE, *chunk),
+            ).rowcount
+    for chunk in _chunks(restore):
+        with write_transaction():
+            result.queued += DB.execute_sql(
+                "UPDATE transfer_job AS j SET state = 'queued', attempts = 0, next_try = NULL, "
+                f"finished_at = NULL, last_error = NULL WHERE j.id IN ({_marks(chunk)}) "
+                f"AND j.state = 'cancelled' AND j.last_error = ? AND EXISTS ({_ELIGIBLE_JOB_FILE})",
+                (*chunk, NOT_ELIGIBLE),
+            ).rowcount
     return result
+
+
+_ELIGIBLE_JOB_FILE = f"SELECT 1 FROM file_entry f WHERE f.id = j.file_id AND {_ELIGIBLE}"
+_CHUNK = 2000  # rows per write transaction: each holds the lock for milliseconds
+
+
+def _ids(sql: str, params: tuple) -> list[int]:
+    return [row[0] for row in DB.execute_sql(sql, params)]
+
+
+def _chunks(ids: list[int]):
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _marks(chunk: list[int]) -> str:
+    return ", ".join("?" * len(chunk))
 
 
 def refusal(entry: FileEntry) -> str | None:
