@@ -181,6 +181,8 @@ def test_an_unreachable_destination_retries_with_a_growing_delay_then_fails(tmp_
     attempts = sorted(j.attempts for j in TransferJob.select())
     assert attempts == [0, 0, 0, 1]
     assert "is not there" in TransferJob.get(TransferJob.attempts == 1).last_error
+    (failure,) = failures  # the window and the CLI hear which file took it
+    assert failure.source.startswith("K7:") and failure.state == queue.QUEUED
     for _ in range(2):
         work(dest)
     failed = TransferJob.get(TransferJob.attempts == 3)

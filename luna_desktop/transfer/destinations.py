@@ -105,6 +105,13 @@ def check_layout(layout: str) -> str:
     return layout
 
 
+def _check_numbers(max_attempts: int, retry_delay: float) -> None:
+    if max_attempts < 1:
+        raise TransferError("a job is tried at least once (--retries counts the attempts)")
+    if retry_delay < 0:
+        raise TransferError("the retry delay cannot be negative")
+
+
 def check_name(name: str) -> str:
     name = name.strip()
     if not _NAME.match(name):
@@ -150,10 +157,7 @@ def add(
     name = check_name(name)
     where = parse_url(url)
     layout = check_layout(layout)
-    if max_attempts < 1:
-        raise TransferError("a job is tried at least once (--retries counts the attempts)")
-    if retry_delay < 0:
-        raise TransferError("the retry delay cannot be negative")
+    _check_numbers(max_attempts, retry_delay)
     if key_file is not None and where.scheme != "sftp":
         raise TransferError("a key file is for sftp:// destinations")
     with write_transaction():
@@ -194,6 +198,10 @@ def update(name: str, **fields) -> Destination:
         fields["layout"] = check_layout(fields["layout"])
     if "url" in fields:
         fields["url"] = parse_url(fields["url"]).describe()
+    _check_numbers(fields.get("max_attempts", dest.max_attempts),
+                   fields.get("retry_delay", dest.retry_delay))  # fmt: skip
+    if fields.get("key_file") and parse_url(fields.get("url", dest.url)).scheme != "sftp":
+        raise TransferError("a key file is for sftp:// destinations")
     if fields.get("remove_local") and not dest.remove_local:
         fields["remove_local_confirmed_at"] = None
     with write_transaction():

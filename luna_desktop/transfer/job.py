@@ -49,6 +49,13 @@ class Outcome:
     state: str  # done, queued (retry), failed, cancelled, waiting (drive gone), stopped
     remote_error: bool = False  # the destination failed: do not start another job yet
     manifest_dirty: bool = False  # a line may be missing or twice: rewrite it at the end
+    drive_id: int | None = None  # for "waiting": the drive that is not there
+
+
+def source_name(file_id: int) -> str:
+    """``drive:folder/filename`` of a catalogued file, for messages."""
+    entry = FileEntry.select(FileEntry, Drive).join(Drive).where(FileEntry.id == file_id).first()
+    return f"{entry.drive.name}:{entry.display_path}" if entry else f"file {file_id}"
 
 
 def fields_for(entry: FileEntry, drive: Drive) -> dict[str, str]:
@@ -120,7 +127,7 @@ def run(
         return Outcome("cancelled")
     mount = mounts.get(entry.drive_id)
     if mount is None:
-        return Outcome("waiting")
+        return Outcome("waiting", drive_id=entry.drive_id)
     try:
         rel = remote_path(dest.layout, fields_for(entry, entry.drive))
     except Exception as exc:  # a layout that gives nothing usable for this file
@@ -147,7 +154,7 @@ def run(
         return Outcome("stopped")
     except DriveGone:
         queue.put_back(job)
-        return Outcome("waiting")
+        return Outcome("waiting", drive_id=entry.drive_id)
     except SourceChanged:
         why = "the file changed on its drive while it was sent; rescan the drive, then retry"
         return _failed(job, dest, source_name, why, emit, final=True)
@@ -156,7 +163,7 @@ def run(
     except (RemoteError, *remote.errors) as exc:
         if not os.path.exists(source):
             queue.put_back(job)
-            return Outcome("waiting")
+            return Outcome("waiting", drive_id=entry.drive_id)
         outcome = _failed(job, dest, source_name, _describe(exc), emit)
         outcome.remote_error = True
         return outcome

@@ -226,6 +226,22 @@ def jobs(
     return sorted(query, key=lambda j: (order.get(j.state, 9), j.id))
 
 
+def recent(dest: Destination, limit: int = 50) -> list[TransferJob]:
+    """The destination's jobs finished last (done, failed or cancelled), newest first."""
+    return list(
+        TransferJob.select(TransferJob, FileEntry, Drive)
+        .join(FileEntry)
+        .join(Drive)
+        .where(
+            TransferJob.destination == dest,
+            TransferJob.state.in_((DONE, FAILED, CANCELLED)),
+            TransferJob.finished_at.is_null(False),
+        )
+        .order_by(TransferJob.finished_at.desc(), TransferJob.id.desc())
+        .limit(limit)
+    )
+
+
 def next_job(dest: Destination, mounts: Mapping[int, str]) -> TransferJob | None:
     """The oldest queued job that is due and whose drive is mounted (asked once per file
     sent: written in SQL, on the (destination, state) index)."""

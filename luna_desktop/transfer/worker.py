@@ -27,7 +27,7 @@ from luna_desktop.catalog.models import Destination, TransferJob, utcnow
 from . import job as one_job
 from . import lease, manifest, notify, queue
 from .errors import HostKeyChanged, HostKeyUnknown, RemoteError
-from .events import DestinationNote
+from .events import DestinationNote, JobFailed
 from .remote import open_remote
 
 POLL_S = 2.0  # how often a waiting worker looks for a drive or a due retry
@@ -72,6 +72,7 @@ def work(
     blocked_until: datetime | None = None  # the destination failed; its retry is due then
     renewed = synced = time.monotonic()
     manifest_dirty = False
+    gone: set[int] = set()  # drives that went away mid-run
     queue.sync(dest)
     try:
         while not cancel():
@@ -93,7 +94,9 @@ def work(
             if now - synced > SYNC_EVERY_S:
                 queue.sync(dest)
                 synced = now
-            mounted = mounts()
+            # A drive that went away under a job is left alone for the rest of this run,
+            # even while the mount list still names it.
+            mounted = {k: v for k, v in mounts().items() if k not in gone}
             job = None
             if blocked_until is None or utcnow() >= blocked_until:
                 blocked_until = None
@@ -117,8 +120,14 @@ def work(
                     # Counted against the job in hand only; the others wait for its retry
                     # (with `wait`), or for the next run.
                     if queue.mark_running(job):
-                        _count(summary, queue.mark_failed(job, dest, str(exc)))
-                        blocked_until = TransferJob.get_by_id(job.id).next_try
+                        state = queue.mark_failed(job, dest, str(exc))
+                        _count(summary, state)
+                        failed = TransferJob.get_by_id(job.id)
+                        blocked_until = failed.next_try
+                        on_event(
+                            JobFailed(dest.name, job.id, one_job.source_name(failed.file_id),
+                                      str(exc), state, failed.next_try)
+                        )  # fmt: skip
                     on_event(DestinationNote(dest.name, "unreachable", str(exc), exc))
                     if not wait:
                         summary.stopped_because = str(exc)
@@ -130,6 +139,8 @@ def work(
             )  # fmt: skip
             _count(summary, outcome.state)
             manifest_dirty = manifest_dirty or outcome.manifest_dirty
+            if outcome.state == "waiting" and outcome.drive_id is not None:
+                gone.add(outcome.drive_id)
             if outcome.remote_error:
                 remote.close()
                 remote = None
