@@ -77,6 +77,9 @@ class ActionId(Enum):
     CLEAR_CACHE = auto()
     CONTACT_SHEET = auto()
     PROJECT_GROUPS = auto()
+    TRANSFERS = auto()
+    START_TRANSFERS = auto()
+    DESTINATIONS = auto()
     CANCEL_SCAN = auto()
     PREFERENCES = auto()
     SHORTCUTS = auto()
@@ -243,6 +246,21 @@ SPECS: dict[ActionId, ActionSpec] = {
     ActionId.PROJECT_GROUPS: ActionSpec(
         "&Project Groups…", (), Scope.WINDOW, "Add, rename and merge project groups"
     ),
+    ActionId.TRANSFERS: ActionSpec(
+        "&Transfers",
+        ("Ctrl+Shift+T",),
+        Scope.WINDOW,
+        "Show or hide the Transfers panel: each destination's queue, progress and failures",
+    ),
+    ActionId.START_TRANSFERS: ActionSpec(
+        "&Start Transfers",
+        (),
+        Scope.WINDOW,
+        "Publish to every destination now, delayed ones too (paused ones stay paused)",
+    ),
+    ActionId.DESTINATIONS: ActionSpec(
+        "&Destinations…", (), Scope.WINDOW, "Add, edit and remove where files are published"
+    ),
     ActionId.PREFERENCES: ActionSpec(
         "&Preferences…", ("Ctrl+,",), Scope.WINDOW, "Curator name, theme, ignore patterns"
     ),
@@ -353,6 +371,10 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
             ActionId.FILL_CACHE,
             ActionId.CLEAR_CACHE,
         ),
+    ),
+    (
+        "P&ublish",
+        (ActionId.TRANSFERS, ActionId.START_TRANSFERS, None, ActionId.DESTINATIONS),
     ),
     ("&Help", (ActionId.SHORTCUTS,)),
 )

@@ -13,7 +13,7 @@ import os
 import urllib.parse
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThreadPool, QTimer, QUrl
+from PySide6.QtCore import Qt, QThreadPool, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QStackedWidget
 
@@ -48,6 +48,7 @@ from .serial_writes import SerialWrites
 from .settings import Settings
 from .sheet_flow import SheetFlow
 from .shortcuts_sheet import ShortcutsSheet
+from .transfer_flow import TransferFlow
 from .tree_panel import TreePanel
 from .window_actions import wire_actions
 
@@ -55,6 +56,8 @@ _STOPPING = "Stopping the scan… Luna closes as soon as it has stopped"
 
 
 class MainWindow(QMainWindow):
+    file_transferred = Signal(object)  # a FileTransferred: a file verified at a destination
+
     def __init__(
         self,
         settings: Settings,
@@ -100,8 +103,10 @@ class MainWindow(QMainWindow):
         self.drive_life = DriveLife(self)
         self.live_flow = LiveFlow(self)
         self.sheet_flow = SheetFlow(self)
+        self.transfer_flow = TransferFlow(self)  # publishing: workers, panel, status hint
         self.actions_by_id = build_actions(self)
         self._wire_actions()
+        self.transfer_flow.wire_actions()
         build_menus(self.menuBar(), self.actions_by_id)
         self._apply_palette_mode()
         self.statusBar().addPermanentWidget(self.scans.status)
@@ -368,11 +373,13 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         self.prompts.run_modal(ShortcutsSheet(self))
 
-    def show_preferences(self) -> None:
+    def show_preferences(self, page: str | None = None) -> None:
         from .preferences_dialog import PreferencesDialog
         from .theme import apply_theme
 
-        dialog = PreferencesDialog(self.settings, self, self.drive_life.clear_cache)
+        transfers = self.transfer_flow.service
+        clear = self.drive_life.clear_cache
+        dialog = PreferencesDialog(self.settings, self, clear, transfers=transfers, page=page)
         if self.prompts.run_modal(dialog):
             changes = dialog.accepted_changes()
             if "theme" in changes:
@@ -476,6 +483,7 @@ class MainWindow(QMainWindow):
             writes.wait(5_000)
         self.discard_check.confirmer.wait(5_000)
         self.mounts.shutdown()
+        self.transfer_flow.shutdown()  # the file in hand is queued again, for the next start
         self.drive_life.shutdown()
         self.live_flow.shutdown()
         self.sheet_flow.shutdown()

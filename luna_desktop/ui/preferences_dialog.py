@@ -1,11 +1,14 @@
-"""Preferences: who is curating, what scans skip, the theme, where the catalogue lives.
+"""Preferences: who is curating, what scans skip, the theme, where the catalogue lives;
+and, on a page of their own, the destinations curated files are published to.
 
-Nothing is written until OK. The theme is previewed live while the dialog is open and put
-back on Cancel, so trying a theme costs nothing.
+Nothing on the General page is written until OK. The theme is previewed live while the
+dialog is open and put back on Cancel, so trying a theme costs nothing. Destinations live
+in the catalogue, and their page saves each change as it is confirmed (ui.destinations_page).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -64,7 +68,12 @@ class PreferencesDialog(QDialog):
         settings: Settings,
         parent: QWidget | None = None,
         clear_cache: Callable[[], None] | None = None,
+        *,
+        transfers=None,
+        page: str | None = None,
     ):
+        """`transfers`: the window's TransferService, told of destination changes;
+        `page`: "destinations" opens on that page."""
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self._settings = settings
@@ -139,11 +148,25 @@ class PreferencesDialog(QDialog):
             buddy=self.catalog_edit,
         )
 
+        general = QWidget()
+        general.setLayout(form)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(general, "&General")
+        # Built when first shown: it reads the catalogue, which the General page never needs.
+        self._transfers = transfers
+        self.destinations_page = None
+        self._destinations_tab = QWidget()
+        QVBoxLayout(self._destinations_tab).setContentsMargins(0, 0, 0, 0)
+        self.tabs.addTab(self._destinations_tab, "&Destinations")
+        self.tabs.currentChanged.connect(self._page_shown)
+
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.tabs)
         layout.addSpacing(8)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(600)
+        if page == "destinations":
+            self.tabs.setCurrentWidget(self._destinations_tab)
 
         self.curator_edit.textChanged.connect(self._validate)
         self.catalog_edit.textChanged.connect(self._validate)
@@ -152,6 +175,20 @@ class PreferencesDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self._validate()
+
+    def _page_shown(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self._destinations_tab and self.destinations_page is None:
+            from .destinations_page import DestinationsPage
+
+            page = self.destinations_page = DestinationsPage(self._transfers)
+            self._destinations_tab.layout().addWidget(page)
+            # Tab from the page's last button reaches OK, as from the General page.
+            chain = [self.tabs.tabBar(), page.list, page.add_button, page.edit_button,
+                     page.remove_button, self.ok_button,
+                     self.buttons.button(QDialogButtonBox.StandardButton.Cancel)]  # fmt: skip
+            for first, second in itertools.pairwise(chain):
+                QWidget.setTabOrder(first, second)
+            page.list.setFocus()
 
     def accepted_changes(self) -> set[str]:
         """Names of the settings that OK changed; empty before OK and after Cancel."""
