@@ -492,3 +492,35 @@ def test_a_file_gone_missing_before_its_turn_is_withdrawn_and_queued_again_when_
     FileEntry.update(present=True).where(FileEntry.id == entry.id).execute()
     assert queue.sync(dest).queued == 1
     assert work(dest).done == 4
+
+
+def test_a_schema_6_catalogue_gains_the_publishing_tables_as_a_new_one_has_them(tmp_path):
+    import sqlite3
+
+    from luna_desktop.catalog import migrations
+    from luna_desktop.catalog.database import close_catalog, open_catalog
+
+    fresh, old = tmp_path / "fresh.sqlite3", tmp_path / "old.sqlite3"
+    for path in (fresh, old):
+        open_catalog(path)
+        close_catalog()
+    with sqlite3.connect(old) as con:  # as schema 6 left it
+        for table in ("transfer_log", "transfer_job", "destination"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute("DROP INDEX file_entry_upload")
+        con.execute("UPDATE schema_version SET version = 6")
+    db = open_catalog(old)
+    assert migrations.current_version(db) == migrations.latest_version() == 7
+    close_catalog()
+    assert len(list(tmp_path.glob("old.v6-*.bak"))) == 1
+
+    def schema(path):
+        with sqlite3.connect(path) as con:
+            return sorted(
+                con.execute(
+                    "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name IN "
+                    "('destination', 'transfer_job', 'transfer_log') OR name = 'file_entry_upload'"
+                )
+            )
+
+    assert schema(old) == schema(fresh) and len(schema(fresh)) == 12

@@ -115,4 +115,9 @@ def _is_database_error(exc: BaseException) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m luna_desktop.cli.main`, this file is __main__ and the commands
+    # import it again as luna_desktop.cli.main: call that module's main, so that the
+    # UserError they raise is the one it catches.
+    from luna_desktop.cli.main import main as package_main
+
+    sys.exit(package_main())

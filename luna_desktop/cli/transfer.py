@@ -68,7 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     verify.set_defaults(run=run_verify)
 
     for name, helptext in (
-        ("retry", "queue the failed jobs again"),
+        ("retry", "queue the failed and the cancelled jobs again"),
         ("pause", "stop after the file in hand; nothing starts until resume"),
         ("resume", "let jobs start again"),
         ("cancel", "cancel every job not done yet"),
@@ -363,8 +363,10 @@ def run_change(args: argparse.Namespace) -> int:
     from luna_desktop.transfer import queue
 
     (dest,) = _destinations(args.destination)
+    queue.sync(dest)  # files marked a moment ago have their jobs before they are changed
     if args.change == "retry":
-        print(f"{dest.name}: {queue.retry_failed(dest)} failed job(s) queued again")
+        failed, cancelled = queue.retry_failed(dest), queue.requeue_cancelled(dest)
+        print(f"{dest.name}: {failed} failed and {cancelled} cancelled job(s) queued again")
     elif args.change == "cancel":
         print(f"{dest.name}: {queue.cancel_all(dest)} job(s) cancelled")
     else:

@@ -90,10 +90,8 @@ def sample_files(
     return found
 
 
-def match_fingerprint(sample: list[tuple[str, int]]) -> Drive | None:
-    """The drive that holds most of the sampled files at the same paths with the same sizes."""
-    if len(sample) < 3:
-        return None
+def fingerprint_votes(sample: list[tuple[str, int]]) -> dict[int, int]:
+    """Drive id → how many of the sampled files it holds at the same paths and sizes."""
     votes: dict[int, int] = {}
     for rel, size in sample:
         folder, name = split_relpath(rel)
@@ -102,6 +100,14 @@ def match_fingerprint(sample: list[tuple[str, int]]) -> Drive | None:
         )
         for (drive_id,) in query.tuples():
             votes[drive_id] = votes.get(drive_id, 0) + 1
+    return votes
+
+
+def match_fingerprint(sample: list[tuple[str, int]]) -> Drive | None:
+    """The drive that holds most of the sampled files at the same paths with the same sizes."""
+    if len(sample) < 3:
+        return None
+    votes = fingerprint_votes(sample)
     if not votes:
         return None
     drive_id, count = max(votes.items(), key=lambda kv: kv[1])
@@ -260,5 +266,6 @@ def holds_drive(root: Path, drive: Drive) -> bool:
     sample = sample_files(os.fsencode(root))
     if len(sample) < 3:
         return drive.mount_path == str(root)
-    found = match_fingerprint(sample)
-    return found is not None and found.id == drive.id
+    # The drive's own share of the sample, not whether it is the single best match: a
+    # drive that mirrors another holds the same files, and is itself all the same.
+    return fingerprint_votes(sample).get(drive.id, 0) >= _MATCH_RATIO * len(sample)

@@ -171,7 +171,8 @@ def run(
     # The manifest line first: a crash before the job is marked done then leaves a line
     # too many (the copy is adopted and listed again), never a verified file unlisted.
     note = None
-    dirty = adopted
+    # A copy sent again after `verify` found it damaged has a line already.
+    dirty = adopted or job.last_error == REPUBLISH
     try:
         manifest.append(remote, digest, rel)
     except Exception as exc:  # the rewrite at the end of the run puts it right

@@ -352,11 +352,14 @@ def cancel_all(dest: Destination) -> int:
 
 
 def requeue_cancelled(dest: Destination) -> int:
+    """Queue again the jobs a curator cancelled (those withdrawn because their file is no
+    longer to be published come back by `sync`, when it is again)."""
     with write_transaction():
         return (
             TransferJob.update(state=QUEUED, attempts=0, next_try=None, finished_at=None,
                                last_error=None)
-            .where(TransferJob.destination == dest, TransferJob.state == CANCELLED)
+            .where(TransferJob.destination == dest, TransferJob.state == CANCELLED,
+                   TransferJob.last_error.is_null() | (TransferJob.last_error != NOT_ELIGIBLE))
             .execute()
         )  # fmt: skip
 
