@@ -157,8 +157,10 @@ def _send_local(
     with ThreadPoolExecutor(2, thread_name_prefix="luna-hash") as pool:
         try:
             os.ftruncate(fd, start)
-            hashed: Future[str] = pool.submit(_hash_path, source, stopping)
-            back: Future[str] = pool.submit(_hash_behind, dest, written, stopping)
+            # The hashing threads watch only the event: the caller's check may ask the
+            # catalogue, and a thread of their own would open a connection per file.
+            hashed: Future[str] = pool.submit(_hash_path, source, stop.is_set)
+            back: Future[str] = pool.submit(_hash_behind, dest, written, stop.is_set)
             done = start
             progress(done)
             kernel = hasattr(os, "copy_file_range")
@@ -181,6 +183,7 @@ def _send_local(
                 written.advance(done)
                 progress(done)
                 if stopping():
+                    stop.set()
                     raise Stopped
             # The data reaches the disk before the copy can be renamed into place: a
             # power cut must not leave a complete-looking, empty file behind.

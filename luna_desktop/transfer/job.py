@@ -353,7 +353,8 @@ class _Meter:
         self.emit, self.record = emit, record
         self.started = time.monotonic()
         self.start = start  # resumed bytes are not counted in the rate
-        self.last_emit = self.last_record = 0.0
+        self.last_emit = 0.0
+        self.last_record = self.started  # a file sent in under two seconds writes nothing
 
     def __call__(self, done: int) -> None:
         now = time.monotonic()
