@@ -416,7 +416,7 @@ def test_run_wait_exits_1_when_jobs_fail_for_good_and_retry_sends_them(tmp_path,
     # regular file instead.
     cat = k7.cat
     if blocked == "a file where a folder goes":
-        pub = add_destination(cat, tmp_path / "pub", "Pub", "--retries", "1")
+        pub = add_destination(cat, tmp_path / "pub", "Pub", "--retries", "0")
         blocker = pub / "K7"
         blocker.write_bytes(b"not a folder")
         why = ("Not a directory", "File exists")
@@ -425,7 +425,7 @@ def test_run_wait_exits_1_when_jobs_fail_for_good_and_retry_sends_them(tmp_path,
         blocker = tmp_path / "plain-file"
         blocker.write_bytes(b"not a folder")
         pub = blocker / "pub"
-        result = luna(cat, "destination", "add", "Pub", str(pub), "--retries", "1")
+        result = luna(cat, "destination", "add", "Pub", str(pub), "--retries", "0")
         assert result.returncode == 0 and "is not there" in result.stderr
         why = ("is not there",)
         said = "is not there"  # once, for the destination

@@ -142,7 +142,7 @@ def test_a_copy_that_does_not_read_back_as_the_source_is_never_put_in_place(tmp_
     data = write(root, "Film/clip.mov", os.urandom(3 << 20))
     ok(cat, "scan", str(root))
     ok(cat, "set", "K7:Film/clip.mov", "--status", "upload")
-    pub = add_destination(cat, tmp_path / "pub", "Pub", "--retries", "1")
+    pub = add_destination(cat, tmp_path / "pub", "Pub", "--retries", "0")
     result = subprocess.run(
         faulty(cat, "corrupt", "transfer", "run", "--wait"),
         cwd=REPO,

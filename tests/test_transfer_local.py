@@ -524,3 +524,83 @@ def test_a_schema_6_catalogue_gains_the_publishing_tables_as_a_new_one_has_them(
             )
 
     assert schema(old) == schema(fresh) and len(schema(fresh)) == 12
+
+
+def test_each_retry_waits_longer_than_the_one_before(tmp_path, drive):
+    from datetime import timedelta
+
+    from luna_desktop.catalog.models import utcnow
+
+    dest = destinations.add("Share", str(tmp_path / "share"), retry_delay=60)
+    waits = []
+    for _ in range(3):
+        TransferJob.update(next_try=None).execute()  # due now, whatever it said
+        before = utcnow()
+        work(dest)
+        job = TransferJob.get(TransferJob.attempts > 0)
+        waits.append((job.next_try - before).total_seconds())
+    assert [round(w / 60) for w in waits] == [1, 2, 4], waits
+    assert TransferJob.get(TransferJob.attempts > 0).attempts == 3
+    assert all(w > 0 for w in waits) and timedelta(seconds=waits[2]) > timedelta(minutes=3)
+
+
+def test_a_job_left_running_by_a_dead_worker_is_queued_again_by_the_next_sync(tmp_path, drive):
+    dest = dest_at(tmp_path)
+    queue.sync(dest)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    assert lease.claim(dest, f"{os.uname().nodename}:{dead.pid}") is None
+    job = queue.next_job(dest, duplicates.mounted_drives())
+    assert queue.mark_running(job)
+    queue.sync(dest)  # what the window does every half minute, without a worker
+    assert TransferJob.get_by_id(job.id).state == queue.QUEUED
+
+
+def test_a_file_marked_restricted_while_it_is_sent_is_not_published(tmp_path, drive):
+    dest = dest_at(tmp_path)
+
+    def restrict_c(e):
+        if type(e).__name__ == "JobStarted" and e.source == "K7:roll2/c.mov":
+            FileEntry.update(status=int(Status.RESTRICTED)).where(
+                FileEntry.id == e.file_id
+            ).execute()
+
+    work(dest, on_event=restrict_c)
+    out = tmp_path / "dest-Archive"
+    assert not (out / "K7/roll2/c.mov").exists()
+    assert not list(out.rglob(".*luna-part*"))
+    assert "K7/roll2/c.mov" not in manifest.parse((out / manifest.MANIFEST).read_text())
+    job = TransferJob.get(TransferJob.file == FileEntry.get(FileEntry.filename == "c.mov"))
+    assert job.state == queue.CANCELLED
+
+
+def test_a_file_that_appears_at_the_path_while_sending_is_not_overwritten(tmp_path, drive):
+    dest = dest_at(tmp_path)
+    theirs = tmp_path / "dest-Archive/K7/roll2/c.mov"
+
+    started = {}
+
+    def someone_else_writes(e):
+        # While it is being sent, after Luna looked at the path.
+        if type(e).__name__ == "JobStarted" and e.source == "K7:roll2/c.mov":
+            started["job"] = e.job_id
+        if isinstance(e, JobProgress) and e.job_id == started.get("job") and not theirs.exists():
+            theirs.write_bytes(b"someone else's film")
+
+    failures: list[JobFailed] = []
+    work(dest, on_event=lambda e: (someone_else_writes(e), isinstance(e, JobFailed)
+                                   and failures.append(e)))  # fmt: skip
+    assert theirs.read_bytes() == b"someone else's film"
+    (fail,) = failures
+    assert fail.state == queue.FAILED and "appeared" in fail.error
+    assert not list((tmp_path / "dest-Archive").rglob(".*luna-part*"))
+
+
+def test_a_manifest_cut_mid_line_by_a_crash_is_continued_on_a_new_line(tmp_path, drive):
+    dest = dest_at(tmp_path)
+    listed = tmp_path / "dest-Archive" / manifest.MANIFEST
+    listed.write_text("0" * 64 + "  K7/half.j")  # no line end: a crash mid-append
+    work(dest)
+    entries = manifest.parse(listed.read_text())
+    assert len(entries) == 5 and entries["K7/half.j"] == "0" * 64
+    assert all(len(line.split("  ")) == 2 for line in listed.read_text().splitlines())

@@ -256,7 +256,7 @@ def test_preferences_adds_a_destination_that_files_are_published_to(open_window,
         "{drive}/{year}/{filename}",
         30,
     )
-    assert not dest.delayed and not dest.remove_local and dest.max_attempts == 5
+    assert not dest.delayed and not dest.remove_local and dest.max_attempts == 6
     assert "Archive — " in page.list.item(0).text()
     # Not delayed: the window publishes to it at once.
     qtbot.waitUntil(lambda: len(seen) == 3, timeout=WAIT_MS)

@@ -107,13 +107,15 @@ def _step_7(db: Database) -> None:
         '"key_file" TEXT, "delayed" INTEGER NOT NULL, "paused" INTEGER NOT NULL, '
         '"remove_local" INTEGER NOT NULL, "remove_local_confirmed_at" DATETIME, '
         '"max_attempts" INTEGER NOT NULL, "retry_delay" REAL NOT NULL, '
-        '"worker" VARCHAR(255), "lease_until" DATETIME, "created_at" DATETIME NOT NULL)',
+        '"worker" VARCHAR(255), "lease_until" DATETIME, "manifest_dirty" INTEGER NOT NULL, '
+        '"created_at" DATETIME NOT NULL)',
         'CREATE UNIQUE INDEX "destination_name" ON "destination" ("name")',
         'CREATE TABLE "transfer_job" ("id" INTEGER NOT NULL PRIMARY KEY, '
         '"file_id" INTEGER NOT NULL, "destination_id" INTEGER NOT NULL, '
         '"state" VARCHAR(16) NOT NULL, "attempts" INTEGER NOT NULL, "next_try" DATETIME, '
         '"last_error" TEXT, "remote_path" TEXT, "size" INTEGER NOT NULL, '
-        '"done_bytes" INTEGER NOT NULL, "sha256" VARCHAR(64), "queued_at" DATETIME NOT NULL, '
+        '"done_bytes" INTEGER NOT NULL, "sha256" VARCHAR(64), "republish" INTEGER NOT NULL, '
+        '"queued_at" DATETIME NOT NULL, '
         '"started_at" DATETIME, "finished_at" DATETIME, '
         'FOREIGN KEY ("file_id") REFERENCES "file_entry" ("id") ON DELETE CASCADE, '
         'FOREIGN KEY ("destination_id") REFERENCES "destination" ("id") ON DELETE CASCADE)',

@@ -232,12 +232,15 @@ class Destination(BaseModel):
     # before the first local copy is removed (remove_local_confirmed_at).
     remove_local = BooleanField(default=False)
     remove_local_confirmed_at = DateTimeField(null=True)
-    max_attempts = IntegerField(default=5)
+    max_attempts = IntegerField(default=6)  # the first try and 5 retries
     retry_delay = FloatField(default=60.0)  # seconds before the first retry; doubles after
     # The process working this destination's queue ("host:pid") and until when its claim
     # holds without being renewed: one worker per destination, across processes.
     worker = CharField(null=True)
     lease_until = DateTimeField(null=True)
+    # A manifest line may be missing or doubled (an append failed, a copy was adopted
+    # after a crash): the next worker that reaches the destination rewrites it whole.
+    manifest_dirty = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
 
 
@@ -256,6 +259,8 @@ class TransferJob(BaseModel):
     size = BigIntegerField(default=0)
     done_bytes = BigIntegerField(default=0)
     sha256 = CharField(max_length=64, null=True)  # the verified content hash
+    # Luna's own copy there was found damaged by `verify`: it may be replaced.
+    republish = BooleanField(default=False)
     queued_at = DateTimeField(default=utcnow)
     started_at = DateTimeField(null=True)
     finished_at = DateTimeField(null=True)

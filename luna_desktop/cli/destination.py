@@ -130,8 +130,8 @@ def _settings(p: argparse.ArgumentParser, changing: bool = False) -> None:
         type=int,
         metavar="N",
         default=default,
-        dest="max_attempts",
-        help="attempts before a job is failed (default 5)",
+        dest="retries",
+        help="times a failed job is tried again before it is failed (default 5)",
     )
     p.add_argument(
         "--retry-delay",
@@ -151,9 +151,11 @@ def run_add(args: argparse.Namespace) -> int:
 
     options = {
         k: getattr(args, k)
-        for k in ("layout", "delayed", "remove_local", "max_attempts", "retry_delay")
+        for k in ("layout", "delayed", "remove_local", "retry_delay")
         if hasattr(args, k)
     }
+    if hasattr(args, "retries"):
+        options["max_attempts"] = _attempts(args.retries)
     try:
         where = destinations.parse_url(args.url)
         secret = None
@@ -180,6 +182,14 @@ def run_add(args: argparse.Namespace) -> int:
     else:
         _check_reachable(dest)
     return 0
+
+
+def _attempts(retries: int) -> int:
+    from .main import UserError
+
+    if retries < 0:
+        raise UserError("--retries counts the tries after the first one: 0 or more")
+    return retries + 1
 
 
 def _ask_secret(kind: str) -> str:
@@ -265,7 +275,7 @@ def run_list(args: argparse.Namespace) -> int:
             "remove_local": d.remove_local,
             "remove_local_confirmed": d.remove_local_confirmed_at is not None,
             "key_file": d.key_file,
-            "retries": d.max_attempts,
+            "retries": d.max_attempts - 1,
             "retry_delay": d.retry_delay,
         }
         if args.json:
@@ -295,16 +305,26 @@ def run_set(args: argparse.Namespace) -> int:
 
     fields = {
         k: getattr(args, k)
-        for k in ("layout", "delayed", "remove_local", "max_attempts", "retry_delay")
+        for k in ("layout", "delayed", "remove_local", "retry_delay")
         if getattr(args, k, None) is not None
     }
+    if args.retries is not None:
+        fields["max_attempts"] = _attempts(args.retries)
     if not fields:
         raise UserError("nothing to change (see `luna destination set --help`)")
     try:
         dest = destinations.update(args.name, **fields)
     except TransferError as exc:
         raise UserError(str(exc)) from None
-    print(f"{dest.name}: " + ", ".join(f"{k} = {getattr(dest, k)}" for k in fields))
+    print(
+        f"{dest.name}: "
+        + ", ".join(
+            f"retries = {dest.max_attempts - 1}"
+            if k == "max_attempts"
+            else f"{k} = {getattr(dest, k)}"
+            for k in fields
+        )
+    )
     return 0
 
 

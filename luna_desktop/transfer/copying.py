@@ -199,12 +199,11 @@ def _send_local(
             raise
         finally:
             os.close(fd)
+        source_hash = hashed.result()  # an OSError here is the drive's: the caller asks
         try:
-            return hashed.result(), back.result()
-        except Stopped:
-            raise
+            return source_hash, back.result()
         except OSError as exc:
-            raise SourceChanged from exc
+            raise RemoteError(f"reading back {dest} failed: {_why(exc)}") from exc
 
 
 def _send_stream(src, remote, tmp_rel: str, start: int, progress, cancel) -> str:

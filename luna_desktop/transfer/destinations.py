@@ -107,7 +107,7 @@ def check_layout(layout: str) -> str:
 
 def _check_numbers(max_attempts: int, retry_delay: float) -> None:
     if max_attempts < 1:
-        raise TransferError("a job is tried at least once (--retries counts the attempts)")
+        raise TransferError("a job is tried at least once")
     if retry_delay < 0:
         raise TransferError("the retry delay cannot be negative")
 
@@ -151,7 +151,7 @@ def add(
     delayed: bool = False,
     key_file: str | None = None,
     remove_local: bool = False,
-    max_attempts: int = 5,
+    max_attempts: int = 6,  # the first try and 5 retries
     retry_delay: float = 60.0,
 ) -> Destination:
     name = check_name(name)
@@ -204,8 +204,16 @@ def update(name: str, **fields) -> Destination:
         raise TransferError("a key file is for sftp:// destinations")
     if fields.get("remove_local") and not dest.remove_local:
         fields["remove_local_confirmed_at"] = None
+    moved = any(k in fields and fields[k] != getattr(dest, k) for k in ("url", "layout"))
     with write_transaction():
         Destination.update(**fields).where(Destination.id == dest.id).execute()
+        if moved:
+            # Published to the old place (or paths): everything goes to the new one. A
+            # copy already there is checked and adopted, not sent again.
+            TransferJob.update(
+                state="queued", attempts=0, next_try=None, finished_at=None, remote_path=None
+            ).where(TransferJob.destination == dest.id, TransferJob.state == "done").execute()
+            Destination.update(manifest_dirty=True).where(Destination.id == dest.id).execute()
     return Destination.get_by_id(dest.id)
 
 

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from peewee import DatabaseError
+
 from luna_desktop.catalog import duplicates
 from luna_desktop.catalog.locking import write_transaction
 from luna_desktop.catalog.models import (
@@ -33,7 +35,6 @@ from .copying import SourceChanged, Stopped
 from .destinations import remote_path
 from .errors import RemoteError
 from .events import FileTransferred, JobFailed, JobProgress, JobStarted
-from .verify import REPUBLISH
 
 Emit = Callable[[object], None]
 PROGRESS_EVERY_S = 0.25  # events to the window
@@ -160,8 +161,12 @@ def run(
         return _failed(job, dest, source_name, why, emit, final=True)
     except _Refused as exc:
         return _failed(job, dest, source_name, str(exc), emit, final=True)
+    except _Withdrawn as exc:
+        queue.cancel_job(job, queue.NOT_ELIGIBLE)
+        emit(JobFailed(dest.name, job.id, source_name, str(exc), queue.CANCELLED))
+        return Outcome("cancelled")
     except (RemoteError, *remote.errors) as exc:
-        if not os.path.exists(source):
+        if _drive_gone(mount):
             queue.put_back(job)
             return Outcome("waiting", drive_id=entry.drive_id)
         outcome = _failed(job, dest, source_name, _describe(exc), emit)
@@ -172,7 +177,7 @@ def run(
     # too many (the copy is adopted and listed again), never a verified file unlisted.
     note = None
     # A copy sent again after `verify` found it damaged has a line already.
-    dirty = adopted or job.last_error == REPUBLISH
+    dirty = adopted or job.republish
     try:
         manifest.append(remote, digest, rel)
     except Exception as exc:  # the rewrite at the end of the run puts it right
@@ -266,15 +271,26 @@ def _confirm_copies(entry: FileEntry, dest: Destination, mounts: Mapping[int, st
         queue.sync(dest)
 
 
+class _Withdrawn(Exception):
+    """The file stopped being publishable while it was sent."""
+
+
 class _Refused(Exception):
     """Something no retry can change (a different file already in place)."""
 
 
+def _drive_gone(mount: str) -> bool:
+    """The drive itself went away (its root is gone or empty), not just one file or
+    folder on it: only then does a job wait for it without counting an attempt."""
+    return not os.path.isdir(mount) or not any(os.scandir(mount))
+
+
 def _place(job, dest, remote, entry, source, rel, emit, stopping) -> tuple[str, int, bool]:
+    mount = entry.drive.mount_path
     try:
         st = os.stat(source)
     except FileNotFoundError:
-        if not os.path.isdir(os.path.dirname(source)):
+        if _drive_gone(mount):
             raise DriveGone from None
         raise _Refused(
             "the file is not on its drive any more; rescan the drive to find where it went"
@@ -292,7 +308,7 @@ def _place(job, dest, remote, entry, source, rel, emit, stopping) -> tuple[str, 
             ours = copying.sha256_of(fh, cancel=stopping)
         if there == ours:
             return ours, st.st_size, True
-        if job.last_error != REPUBLISH:
+        if not job.republish:
             raise _Refused(
                 f"a different file is already at {remote.url_for(rel)}; Luna does not "
                 "overwrite it (move it away, or change the destination's layout)"
@@ -312,7 +328,7 @@ def _place(job, dest, remote, entry, source, rel, emit, stopping) -> tuple[str, 
                 source, remote, tmp, resume_from=resume_from, progress=meter, cancel=stopping
             )
         except OSError:
-            if not os.path.exists(source):
+            if _drive_gone(mount):
                 raise DriveGone from None
             raise
         digest, size = sent.sha256, sent.size
@@ -329,7 +345,18 @@ def _place(job, dest, remote, entry, source, rel, emit, stopping) -> tuple[str, 
         if back == digest:
             if stopping.now():
                 raise Stopped
-            remote.rename(tmp, rel)
+            why = queue.refusal(FileEntry.get_by_id(entry.id))
+            if why is not None:  # marked restricted (say) while it was being sent
+                remote.remove(tmp)
+                raise _Withdrawn(why)
+            try:
+                remote.place(tmp, rel, replace=bool(job.republish))
+            except FileExistsError:
+                remote.remove(tmp)
+                raise _Refused(
+                    f"a different file appeared at {remote.url_for(rel)} while this one was "
+                    "sent; Luna does not overwrite it"
+                ) from None
             return digest, size, False
         remote.remove(tmp)
         if attempt == 0 and resume_from:
@@ -364,8 +391,11 @@ class _Meter:
             self.emit(JobProgress(self.dest, self.job_id, self.phase, done, self.total, rate))
             self.last_emit = now
         if self.record and now - self.last_record >= RECORD_EVERY_S:
-            queue.record_progress(self.job_id, done)
             self.last_record = now
+            # Bookkeeping for `luna transfer status` only: a catalogue busy elsewhere
+            # must not stop the transfer.
+            with contextlib.suppress(DatabaseError):
+                queue.record_progress(self.job_id, done)
 
 
 def _published_elsewhere(dest: Destination, rel: str, file_id: int) -> str | None:

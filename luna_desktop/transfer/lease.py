@@ -41,6 +41,15 @@ def _holder_gone(holder: str | None) -> bool:
     return False
 
 
+def held(dest: Destination) -> bool:
+    """Whether a live worker holds the destination now (its claim is fresh and, on this
+    computer, its process is alive)."""
+    row = Destination.get_or_none(Destination.id == dest.id)
+    if row is None or not row.worker or row.lease_until is None:
+        return False
+    return row.lease_until >= utcnow() and not _holder_gone(row.worker)
+
+
 def claim(dest: Destination, holder: str | None = None) -> str | None:
     """Take the destination for this worker. Returns None on success, else who holds it
     (for the message). Jobs a dead holder left running are queued again."""

@@ -22,7 +22,13 @@ from collections.abc import Mapping
 
 from luna_desktop.catalog import duplicates
 from luna_desktop.catalog.locking import write_transaction
-from luna_desktop.catalog.models import Destination, DuplicateGroup, FileEntry, utcnow
+from luna_desktop.catalog.models import (
+    Destination,
+    DuplicateGroup,
+    FileEntry,
+    TransferJob,
+    utcnow,
+)
 
 
 def _sha256(fh) -> str:
@@ -58,6 +64,16 @@ def other_copies(entry: FileEntry, sha256: str) -> int:
     )
 
 
+def _destinations_without_it(entry: FileEntry) -> list[str]:
+    done = {
+        j.destination_id
+        for j in TransferJob.select(TransferJob.destination).where(
+            TransferJob.file == entry.id, TransferJob.state == "done"
+        )
+    }
+    return [d.name for d in Destination.select().order_by(Destination.name) if d.id not in done]
+
+
 def remove_if_allowed(
     dest: Destination,
     entry: FileEntry,
@@ -71,6 +87,10 @@ def remove_if_allowed(
         return False, None
     if dest.remove_local_confirmed_at is None:
         return False, "local copy kept: removing local copies was not confirmed yet"
+    waiting = _destinations_without_it(entry)
+    if waiting:
+        # Gone from the drive, it could no longer reach them: kept until it has.
+        return False, f"local copy kept until it is published to {', '.join(waiting)} too"
     if not other_copies(entry, sha256) and entry.oshash:
         # Copies found by oshash may have no content hash yet: hash those on drives
         # that are mounted, so that a real copy counts and a look-alike does not.

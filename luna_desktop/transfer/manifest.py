@@ -14,9 +14,11 @@ that it is exact again: one line per verified file, lines Luna did not write kep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 MANIFEST = "manifest-sha256.txt"
+_GLUED = re.compile(r"[0-9a-fA-F]{64}  ")
 _TMP = ".luna-writing"
 
 
@@ -38,7 +40,8 @@ def parse(text: str) -> dict[str, str]:
     for raw in text.splitlines():
         digest, _, path = raw.strip("\r").partition(" ")
         path = path.lstrip(" *")  # BagIt separates by spaces; sha256sum may add '*'
-        if len(digest) == 64 and path:
+        # A line cut by a crash and glued to the next holds a second "<hash>  ": not a path.
+        if len(digest) == 64 and path and not _GLUED.search(path):
             entries[decode_path(path)] = digest.lower()
     return entries
 
@@ -53,7 +56,14 @@ def merged(existing: str | None, ours: Iterable[tuple[str, str]]) -> str:
 
 
 def append(remote, sha256: str, path: str) -> None:
-    remote.append_text(MANIFEST, line(sha256, path))
+    # A crash mid-append can leave a last line without its end: start a new one.
+    size = remote.size(MANIFEST)
+    lead = ""
+    if size:
+        with remote.open_read(MANIFEST) as fh:
+            fh.seek(size - 1)
+            lead = "" if fh.read(1) == b"\n" else "\n"
+    remote.append_text(MANIFEST, lead + line(sha256, path))
 
 
 def rewrite(remote, ours: Iterable[tuple[str, str]]) -> None:

@@ -24,6 +24,8 @@ from luna_desktop.catalog.locking import write_transaction
 from luna_desktop.catalog.models import DB, Destination, Drive, FileEntry, TransferJob, utcnow
 from luna_desktop.catalog.status import Status
 
+from . import lease
+
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
 NOT_ELIGIBLE = "no longer to be published (its status changed, or it became a copy)"
@@ -39,15 +41,31 @@ _WHY_NOT = {
 
 # A present file marked upload that is not a copy of another file's group primary. A
 # member whose stored content hash differs from the primary's was split off the group
-# (catalog.duplicates): it is a file of its own and is published.
+# (catalog.duplicates): it is a file of its own and is published. (p.oshash = f.oshash
+# lets SQLite find the primary by the (size, oshash) index: by size alone, a scanner's
+# thousands of same-size TIFFs made this quadratic.)
 _ELIGIBLE = """
     f.status = 2 AND f.present = 1
     AND NOT EXISTS (
         SELECT 1 FROM duplicate_group g JOIN file_entry p ON p.id = g.primary_id
-        WHERE g.oshash = f.oshash AND p.id != f.id AND p.size = f.size AND p.present = 1
+        WHERE g.oshash = f.oshash AND p.id != f.id AND p.size = f.size
+        AND p.oshash = f.oshash AND p.present = 1
         AND NOT (f.content_hash IS NOT NULL AND p.content_hash IS NOT NULL
                  AND f.content_hash != p.content_hash))
 """
+
+
+def recover_orphans(dest: Destination) -> int:
+    """Queue again the jobs left running by a worker that is gone (a crash, a kill),
+    so that they resume even when no worker would otherwise start for them."""
+    if lease.held(dest):
+        return 0
+    with write_transaction():
+        return (
+            TransferJob.update(state=QUEUED, done_bytes=0)
+            .where(TransferJob.destination == dest, TransferJob.state == RUNNING)
+            .execute()
+        )
 
 
 def retry_delay(dest: Destination, attempts: int) -> float:
@@ -71,6 +89,7 @@ def sync(dest: Destination) -> SyncResult:
     waits behind a sync for long."""
     result = SyncResult()
     now = utcnow()
+    recover_orphans(dest)
     add = _ids(
         f"SELECT f.id FROM file_entry f INDEXED BY file_entry_upload WHERE {_ELIGIBLE} "
         "AND NOT EXISTS (SELECT 1 FROM transfer_job j "
@@ -91,8 +110,8 @@ def sync(dest: Destination) -> SyncResult:
         with write_transaction():
             result.queued += DB.execute_sql(
                 "INSERT OR IGNORE INTO transfer_job (file_id, destination_id, state, attempts, "
-                "size, done_bytes, queued_at) "
-                f"SELECT f.id, ?, 'queued', 0, f.size, 0, ? FROM file_entry f "
+                "size, done_bytes, republish, queued_at) "
+                f"SELECT f.id, ?, 'queued', 0, f.size, 0, 0, ? FROM file_entry f "
                 f"WHERE f.id IN ({_marks(chunk)}) AND {_ELIGIBLE}",
                 (dest.id, now, *chunk),
             ).rowcount
@@ -140,18 +159,23 @@ def refusal(entry: FileEntry) -> str | None:
     if not entry.present:
         return f"{entry.display_path} is not published: it is missing from its drive"
     row = DB.execute_sql(
-        "SELECT p.folder, p.filename, d.name FROM duplicate_group g "
+        "SELECT p.folder, p.filename, d.name, p.status FROM duplicate_group g "
         "JOIN file_entry p ON p.id = g.primary_id JOIN drive d ON d.id = p.drive_id "
-        "WHERE g.oshash = ? AND p.id != ? AND p.size = ? AND p.present = 1 "
+        "WHERE g.oshash = ? AND p.id != ? AND p.size = ? AND p.oshash = g.oshash "
+        "AND p.present = 1 "
         "AND NOT (? IS NOT NULL AND p.content_hash IS NOT NULL AND p.content_hash != ?)",
         (entry.oshash, entry.id, entry.size, entry.content_hash, entry.content_hash),
     ).fetchone()
     if row is not None and entry.oshash:
-        folder, name, drive = row
+        folder, name, drive, primary_status = row
         where = f"{folder}/{name}" if folder else name
-        return (
-            f"{entry.display_path} is not published: it is a copy of {drive}:{where}, its "
-            "duplicate group's primary, which is published instead"
+        copy = f"{entry.display_path} is not published: it is a copy of {drive}:{where}, its "
+        if primary_status == int(Status.UPLOAD):
+            return copy + "duplicate group's primary, which is published instead"
+        return copy + (
+            f"duplicate group's primary, which is not marked upload (it is "
+            f"{Status(primary_status).label.lower()}): mark the primary upload, or make "
+            "this file the primary"
         )
     return None
 
@@ -288,6 +312,7 @@ def mark_done(job: TransferJob, remote_path: str, sha256: str, size: int) -> Non
             sha256=sha256,
             size=size,
             done_bytes=size,
+            republish=False,
             finished_at=utcnow(),
             last_error=None,
             next_try=None,
@@ -298,7 +323,7 @@ def mark_failed(job: TransferJob, dest: Destination, error: str, *, final: bool 
     """Count a failed attempt: queue it again after the retry delay, or fail it for good
     after the last attempt (or at once when `final`). Returns the new state."""
     attempts = job.attempts + 1
-    give_up = final or attempts >= dest.max_attempts
+    give_up = final or attempts >= dest.max_attempts  # max_attempts: 1 + retries
     when = None if give_up else utcnow() + timedelta(seconds=retry_delay(dest, attempts))
     state = FAILED if give_up else QUEUED
     with write_transaction():

@@ -94,6 +94,52 @@ class Remote:
         else:
             self.fs.mv(self.full(rel_from), self.full(rel_to))
 
+    def place(self, rel_from: str, rel_to: str, *, replace: bool = False) -> None:
+        """Put a verified copy under its final name. Never over a file that appeared
+        there meanwhile (FileExistsError) unless `replace`: locally a hard link (fails
+        when the name is taken) and the temporary name removed, or a rename where the
+        file system has no links (FAT, exFAT, some shares) after one more look; over
+        SFTP the standard rename, which refuses an existing name. The folder is synced
+        after, so the new name survives a power cut."""
+        if replace:
+            self.rename(rel_from, rel_to)
+        elif isinstance(self.fs, LocalFileSystem):
+            src, dst = self.full(rel_from), self.full(rel_to)
+            try:
+                os.link(src, dst)
+            except FileExistsError:
+                raise
+            except OSError:
+                if os.path.lexists(dst):
+                    raise FileExistsError(dst) from None
+                os.rename(src, dst)
+            else:
+                os.unlink(src)
+        else:
+            ftp = getattr(self.fs, "ftp", None)  # SFTPFileSystem's paramiko client
+            if ftp is None:
+                if self.fs.exists(self.full(rel_to)):
+                    raise FileExistsError(self.full(rel_to))
+                self.fs.mv(self.full(rel_from), self.full(rel_to))
+            else:
+                try:
+                    ftp.rename(self.full(rel_from), self.full(rel_to))
+                except OSError:
+                    if self.fs.exists(self.full(rel_to)):
+                        raise FileExistsError(self.full(rel_to)) from None
+                    raise
+        self._sync_folder(posixpath.dirname(rel_to))
+
+    def _sync_folder(self, rel_dir: str) -> None:
+        if not isinstance(self.fs, LocalFileSystem):
+            return  # an SFTP server syncs as its file system does
+        with contextlib.suppress(OSError):  # some file systems cannot sync a folder
+            fd = os.open(self.full(rel_dir), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
     def remove(self, rel: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm_file(self.full(rel))

@@ -13,6 +13,8 @@ home). A call may wait for the keyring to be unlocked: keep it off the GUI threa
 
 from __future__ import annotations
 
+import os
+
 import keyring
 from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringLocked, NoKeyringError, PasswordDeleteError
@@ -42,6 +44,11 @@ def store(name: str, kind: str, value: str) -> None:
     if not value:
         _delete(account, name, kind)
         return
+    problem = keyring_problem()
+    if problem:
+        raise TransferError(
+            f"cannot save the {_KIND_WORDS[kind]} of the destination {name}: {problem}"
+        )
     try:
         keyring.set_password(SERVICE, account, value)
     except Exception as exc:  # every backend has its own errors (D-Bus, files, COM)
@@ -81,8 +88,17 @@ def keyring_problem() -> str | None:
     except Exception as exc:  # a PYTHON_KEYRING_BACKEND that cannot be loaded
         return f"the keyring configured for Luna cannot be used ({exc}); {_INSTEAD}"
     backends = backend.backends if isinstance(backend, chainer.ChainerBackend) else [backend]
-    usable = [b for b in backends if not isinstance(b, (fail.Keyring, null.Keyring))]
+    usable = [b for b in backends if not isinstance(b, (fail.Keyring, null.Keyring)) and _safe(b)]
     return None if usable else NO_KEYRING
+
+
+def _safe(backend) -> bool:
+    """A backend that keeps secrets in a plain or weakly protected file (keyrings.alt's,
+    which a developer's environment may hold) is no OS keyring: it is used only when
+    chosen on purpose with PYTHON_KEYRING_BACKEND (as the tests do, in their own home)."""
+    if type(backend).__module__.startswith("keyrings.alt"):
+        return bool(os.environ.get("PYTHON_KEYRING_BACKEND"))
+    return True
 
 
 def _failure(verb: str, name: str, kind: str, exc: Exception) -> TransferError:

@@ -92,11 +92,14 @@ def verify(
                 report.ok += 1
     finally:
         remote.close()
+    if requeue and any(p.what in ("not in manifest", "manifest differs") for p in report.problems):
+        with write_transaction():  # the next worker to reach it writes it whole again
+            Destination.update(manifest_dirty=True).where(Destination.id == dest.id).execute()
     if requeue and damaged:
         with write_transaction():
             report.requeued = (
                 TransferJob.update(state=queue.QUEUED, attempts=0, next_try=None,
-                                   finished_at=None, last_error=REPUBLISH)
+                                   finished_at=None, last_error=REPUBLISH, republish=True)
                 .where(TransferJob.id.in_(damaged))
                 .execute()
             )  # fmt: skip

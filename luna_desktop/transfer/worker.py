@@ -15,6 +15,7 @@ not spend every job's attempts at once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from luna_desktop.catalog import duplicates
+from luna_desktop.catalog.locking import write_transaction
 from luna_desktop.catalog.models import Destination, TransferJob, utcnow
 
 from . import job as one_job
@@ -133,12 +135,21 @@ def work(
                         summary.stopped_because = str(exc)
                         break
                     continue
-            outcome = one_job.run(
-                job, dest, remote, mounted, emit=on_event, cancel=cancel,
-                renew=functools.partial(lease.renew, dest),
-            )  # fmt: skip
+            try:
+                outcome = one_job.run(
+                    job, dest, remote, mounted, emit=on_event, cancel=cancel,
+                    renew=functools.partial(lease.renew, dest),
+                )  # fmt: skip
+            except BaseException:
+                # Something unforeseen (the catalogue locked past its patience, say): the
+                # job goes back to the queue, not left running for ever.
+                with contextlib.suppress(Exception):
+                    queue.put_back(job)
+                raise
             _count(summary, outcome.state)
-            manifest_dirty = manifest_dirty or outcome.manifest_dirty
+            if outcome.manifest_dirty and not manifest_dirty:
+                manifest_dirty = True
+                _mark_manifest(dest, True)
             if outcome.state == "waiting" and outcome.drive_id is not None:
                 gone.add(outcome.drive_id)
             if outcome.remote_error:
@@ -150,12 +161,23 @@ def work(
                     break
     finally:
         if remote is not None:
-            if manifest_dirty:
+            if manifest_dirty or _manifest_marked(dest):
                 _rewrite_manifest(dest, remote, on_event)
             remote.close()
-        lease.release(dest)
+        with contextlib.suppress(Exception):  # a lease not released runs out by itself
+            lease.release(dest)
     summary.left = queue.counts(dest, mounts()).counts
     return summary
+
+
+def _mark_manifest(dest: Destination, dirty: bool) -> None:
+    with write_transaction():
+        Destination.update(manifest_dirty=dirty).where(Destination.id == dest.id).execute()
+
+
+def _manifest_marked(dest: Destination) -> bool:
+    row = Destination.get_or_none(Destination.id == dest.id)
+    return bool(row and row.manifest_dirty)
 
 
 def _count(summary: RunSummary, state: str) -> None:
@@ -189,6 +211,7 @@ def _rewrite_manifest(dest: Destination, remote, on_event) -> None:
     )
     try:
         manifest.rewrite(remote, ours)
+        _mark_manifest(dest, False)
     except Exception as exc:
         on_event(
             DestinationNote(dest.name, "manifest", f"the manifest could not be rewritten: {exc}")

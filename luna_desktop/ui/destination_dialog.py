@@ -132,10 +132,11 @@ class DestinationDialog(QDialog):
         self.remove_box.setChecked(fields.remove_local)
         self.remove_warning = _hint("Warning: " + REMOVE_LOCAL_WARNING)
 
+        # Shown as retries, as the issue and `--retries` count them; stored as attempts.
         self.attempts_spin = QSpinBox()
-        self.attempts_spin.setRange(1, 100)
-        self.attempts_spin.setValue(fields.max_attempts)
-        self.attempts_spin.setSuffix(" in all")
+        self.attempts_spin.setRange(0, 99)
+        self.attempts_spin.setValue(fields.max_attempts - 1)
+        self.attempts_spin.setSuffix(" retries")
         self.delay_spin = QSpinBox()
         self.delay_spin.setRange(0, 7 * 86_400)
         self.delay_spin.setValue(int(fields.retry_delay))
@@ -174,7 +175,7 @@ class DestinationDialog(QDialog):
         )  # fmt: skip
         _add(form, "Starting:", self.delayed_box)
         _add(form, "Local copies:", self.remove_box, self.remove_warning)
-        _add(form, "&Attempts:", retry_row, _hint(RETRY_HELP), buddy=self.attempts_spin)
+        _add(form, "&Retries:", retry_row, _hint(RETRY_HELP), buddy=self.attempts_spin)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -261,7 +262,7 @@ class DestinationDialog(QDialog):
             delayed=self.delayed_box.isChecked(),
             key_file=os.path.expanduser(key) if key else None,
             remove_local=self.remove_box.isChecked(),
-            max_attempts=self.attempts_spin.value(),
+            max_attempts=self.attempts_spin.value() + 1,
             retry_delay=float(self.delay_spin.value()),
         )
 

@@ -22,7 +22,7 @@ class DestinationFields:
     delayed: bool = False
     key_file: str | None = None
     remove_local: bool = False
-    max_attempts: int = 5
+    max_attempts: int = 6  # the first try and 5 retries
     retry_delay: float = 60.0
 
     @classmethod

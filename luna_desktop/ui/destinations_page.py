@@ -43,7 +43,8 @@ def describe(fields: DestinationFields) -> str:
     how = ["delayed (waits for Start Transfers)" if fields.delayed else "starts by itself"]
     if fields.remove_local:
         how.append("removes local copies after verification")
-    how.append(f"{fields.max_attempts} attempts, first retry after {fields.retry_delay:g} s")
+    retries = fields.max_attempts - 1
+    how.append(f"{retries} retries, the first after {fields.retry_delay:g} s")
     if fields.key_file:
         how.append(f"key {os.path.basename(fields.key_file)}")
     return f"{fields.name} — {fields.url}\n    " + " · ".join(how)
