@@ -40,6 +40,7 @@ from .destination_saving import (
     look_at_server,
     write_destination,
 )
+from .form_rows import add_row
 from .serial_writes import SerialWrites
 from .transfer_support import trust_host_key
 
@@ -162,20 +163,20 @@ class DestinationDialog(QDialog):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        _add(form, "&Name:", self.name_edit, self.name_error)
-        _add(form, "&Where:", url_row, _hint(URL_HELP), self.url_error, buddy=self.url_edit)
-        _add(form, "SSH &key file:", key_row, self.key_error, buddy=self.key_edit)
-        _add(
+        add_row(form, "&Name:", self.name_edit, self.name_error)
+        add_row(form, "&Where:", url_row, _hint(URL_HELP), self.url_error, buddy=self.url_edit)
+        add_row(form, "SSH &key file:", key_row, self.key_error, buddy=self.key_edit)
+        add_row(
             form, "&Password or\nkey passphrase:", self.secret_edit, self.forget_box,
             self.keyring_note,
         )  # fmt: skip
-        _add(
+        add_row(
             form, "&Layout:", self.layout_edit, self.layout_example, _hint(LAYOUT_HELP),
             self.layout_error,
         )  # fmt: skip
-        _add(form, "Starting:", self.delayed_box)
-        _add(form, "Local copies:", self.remove_box, self.remove_warning)
-        _add(form, "&Retries:", retry_row, _hint(RETRY_HELP), buddy=self.attempts_spin)
+        add_row(form, "Starting:", self.delayed_box)
+        add_row(form, "Local copies:", self.remove_box, self.remove_warning)
+        add_row(form, "&Retries:", retry_row, _hint(RETRY_HELP), buddy=self.attempts_spin)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -429,17 +430,3 @@ def _error() -> QLabel:
     label.setFont(font)
     label.hide()
     return label
-
-
-def _add(form: QFormLayout, text: str, field, *below: QLabel, buddy: QWidget | None = None):
-    column = QVBoxLayout()
-    column.setSpacing(3)
-    if isinstance(field, QWidget):
-        column.addWidget(field)
-    else:
-        column.addLayout(field)
-    for label in below:
-        column.addWidget(label)
-    label = QLabel(text)
-    label.setBuddy(buddy or field)
-    form.addRow(label, column)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -37,6 +36,7 @@ from luna_desktop.catalog.database import default_catalog_path
 from luna_desktop.scan.disk_kind import AUTO, ROTATING, SOLID
 
 from .cache_preferences import CACHE_HELP, CacheRow
+from .form_rows import add_row
 from .settings import Settings
 from .theme import THEMES, apply_theme
 
@@ -132,14 +132,14 @@ class PreferencesDialog(QDialog):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        _add_row(form, "&Curator name:", self.curator_edit, self.curator_hint)
-        _add_row(form, "&Ignore patterns:", self.ignore_edit, ignore_help)
-        _add_row(form, "&Reading drives:", self.disk_combo, disk_help)
-        _add_row(form, "Videos:", self.autoplay_box, autoplay_help)
-        _add_row(form, "&Theme:", self.theme_combo)
+        add_row(form, "&Curator name:", self.curator_edit, self.curator_hint)
+        add_row(form, "&Ignore patterns:", self.ignore_edit, ignore_help)
+        add_row(form, "&Reading drives:", self.disk_combo, disk_help)
+        add_row(form, "Videos:", self.autoplay_box, autoplay_help)
+        add_row(form, "&Theme:", self.theme_combo)
         cache_help = _hint(CACHE_HELP)
-        _add_row(form, "Pre&view cache:", self.cache_row, cache_help, buddy=self.cache_row.cap_spin)
-        _add_row(
+        add_row(form, "Pre&view cache:", self.cache_row, cache_help, buddy=self.cache_row.cap_spin)
+        add_row(
             form,
             "Catalogue &location:",
             catalog_row,
@@ -298,24 +298,3 @@ def _hint(text: str, *, muted: bool = True) -> QLabel:
     font.setPointSizeF(font.pointSizeF() * 0.92)
     label.setFont(font)
     return label
-
-
-def _add_row(
-    form: QFormLayout,
-    text: str,
-    field: QWidget | QLayout,
-    *hints: QLabel,
-    buddy: QWidget | None = None,
-) -> None:
-    """A labelled row with hints stacked under the field; the label's mnemonic focuses it."""
-    column = QVBoxLayout()
-    column.setSpacing(4)
-    if isinstance(field, QWidget):
-        column.addWidget(field)
-    else:
-        column.addLayout(field)
-    for hint in hints:
-        column.addWidget(hint)
-    label = QLabel(text)
-    label.setBuddy(buddy or field)
-    form.addRow(label, column)

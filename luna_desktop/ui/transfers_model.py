@@ -108,7 +108,21 @@ def run_words(name: str, live: Live) -> str:
 # -- the destinations table --------------------------------------------------------------------
 
 
-class DestinationsModel(QAbstractTableModel):
+class _Table(QAbstractTableModel):
+    """A flat table with fixed column headers."""
+
+    HEADERS: tuple[str, ...] = ()
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+
+class DestinationsModel(_Table):
     """One row per destination: name, state in words, and its counts."""
 
     HEADERS = ("Destination", "State", "Queued", "Done", "Failed", "Left")
@@ -140,14 +154,6 @@ class DestinationsModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.states)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -234,7 +240,7 @@ _STATE_WORDS = {
 }
 
 
-class JobsModel(QAbstractTableModel):
+class JobsModel(_Table):
     HEADERS = ("State", "File", "Size", "Detail")
 
     def __init__(self, parent=None) -> None:
@@ -255,14 +261,6 @@ class JobsModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
