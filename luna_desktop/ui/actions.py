@@ -83,6 +83,7 @@ class ActionId(Enum):
     CANCEL_SCAN = auto()
     PREFERENCES = auto()
     SHORTCUTS = auto()
+    ABOUT = auto()
     QUIT = auto()
 
 
@@ -267,6 +268,12 @@ SPECS: dict[ActionId, ActionSpec] = {
     ActionId.SHORTCUTS: ActionSpec(
         "&Keyboard Shortcuts", ("F1", "?"), Scope.WINDOW, "Show every key"
     ),
+    ActionId.ABOUT: ActionSpec(
+        "&About Luna Desktop…",
+        (),
+        Scope.WINDOW,
+        "Versions of Luna and what it runs on (for a bug report), and where its files live",
+    ),
     ActionId.QUIT: ActionSpec("&Quit", ("Ctrl+Q",), Scope.WINDOW),
 }
 
@@ -376,7 +383,7 @@ MENUS: tuple[tuple[str, tuple[ActionId | None, ...]], ...] = (
         "P&ublish",
         (ActionId.TRANSFERS, ActionId.START_TRANSFERS, None, ActionId.DESTINATIONS),
     ),
-    ("&Help", (ActionId.SHORTCUTS,)),
+    ("&Help", (ActionId.SHORTCUTS, None, ActionId.ABOUT)),
 )
 
 # "?" is a plain character: like the other single keys it must not fire while typing.
@@ -429,6 +436,17 @@ def browse_only_shortcut(
     return twin
 
 
+def key_text(action_id: ActionId) -> str:
+    """The action's keys as the platform writes them ("Ctrl+Return / Ctrl+Enter")."""
+    keys = SPECS[action_id].keys
+    return " / ".join(QKeySequence(k).toString(QKeySequence.NativeText) or k for k in keys)
+
+
+def command_text(action_id: ActionId) -> str:
+    """The action's name without its mnemonic and ellipsis ("Save and Next")."""
+    return SPECS[action_id].text.replace("&", "").rstrip("…")
+
+
 def shortcut_rows() -> list[tuple[str, str, str]]:
     """(keys, command, where) for the Keyboard shortcuts sheet."""
     where = {
@@ -439,11 +457,8 @@ def shortcut_rows() -> list[tuple[str, str, str]]:
         Scope.PLAYER: "video or audio shown",
         Scope.DOCUMENT: "PDF shown",
     }
-    rows = []
-    for spec in SPECS.values():
-        if spec.keys:
-            keys = " / ".join(
-                QKeySequence(k).toString(QKeySequence.NativeText) or k for k in spec.keys
-            )
-            rows.append((keys, spec.text.replace("&", "").rstrip("…"), where[spec.scope]))
-    return rows
+    return [
+        (key_text(action_id), command_text(action_id), where[spec.scope])
+        for action_id, spec in SPECS.items()
+        if spec.keys
+    ]

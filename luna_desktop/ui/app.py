@@ -18,14 +18,31 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from .main_window import MainWindow
+    from .settings import Settings
+    from .welcome_dialog import WelcomeDialog
 
 THEMES = ("light", "dark")  # what --theme takes (the preference may also say "system")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="luna-desktop", description="The Luna curation window.")
+    parser.add_argument(
+        "folders",
+        nargs="*",
+        metavar="FOLDER",
+        help="a drive or folder to add once the window is open, as if dropped on it",
+    )
     parser.add_argument("--catalog", metavar="PATH", help="the catalogue file to open")
-    parser.add_argument("--version", action="version", version=f"luna-desktop {__version__}")
+    parser.add_argument(
+        "--add-drive",
+        action="store_true",
+        help="open File → Add Drive… once the window is open",
+    )
+    parser.add_argument(
+        "--version",
+        action=VersionAction,
+        help="print the versions of Luna and what it runs on (Qt, libvlc…), and exit",
+    )
     shot = parser.add_argument_group("screenshots (for documentation and packaging)")
     shot.add_argument(
         "--screenshot",
@@ -39,10 +56,67 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     shot.add_argument("--theme", choices=THEMES)
     shot.add_argument("--size", metavar="WxH", type=_size, help="the window's size, e.g. 1360x860")
-    args, _qt_args = parser.parse_known_args(argv[1:])
+    # Intermixed: `luna-desktop A --catalog C B` adds both A and B.
+    args, _qt_args = parser.parse_known_intermixed_args(_without_qt_options(argv[1:]))
     if (args.select or args.theme or args.size) and not args.screenshot:
         parser.error("--select, --theme and --size go with --screenshot")
+    if args.screenshot and (args.folders or args.add_drive):
+        parser.error("FOLDER and --add-drive do not go with --screenshot")
+    if args.folders and args.add_drive:
+        parser.error("give FOLDER or --add-drive, not both")
+    # Made absolute here, against the directory Luna was started in (no disk is read).
+    args.folders = [os.path.abspath(folder) for folder in args.folders]
     return args
+
+
+class VersionAction(argparse.Action):
+    """--version: the report a bug needs (luna_desktop.versions), with the Qt that this
+    program runs on; qVersion() needs no QApplication."""
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from luna_desktop.versions import format_report
+
+        from .about_dialog import window_rows
+
+        print(format_report(window_rows("luna-desktop")))
+        parser.exit(0)
+
+
+# Qt's own command-line options that take a value (QGuiApplication and QApplication
+# read them from argv): without this, `-platform offscreen` would make "offscreen" a
+# FOLDER. Qt also accepts them with two dashes, and as -option=value in one word.
+_QT_VALUE_OPTIONS = {
+    "platform",
+    "platformpluginpath",
+    "platformtheme",
+    "plugin",
+    "qwindowgeometry",
+    "qwindowicon",
+    "qwindowtitle",
+    "session",
+    "display",
+    "geometry",
+    "style",
+    "stylesheet",
+    "name",
+    "title",
+}
+
+
+def _without_qt_options(args: list[str]) -> list[str]:
+    kept: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg.startswith("-") and arg.lstrip("-") in _QT_VALUE_OPTIONS:
+            skip = True  # the option and its value are Qt's
+        else:
+            kept.append(arg)
+    return kept
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -88,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     from luna_desktop.catalog.errors import CatalogError
     from luna_desktop.process_pool import WINDOW_PRELOAD, worker_context
 
+    from .about_dialog import app_icon
+
     # The window's workers scan and render previews: their fork server loads both,
     # whichever of them starts it.
     worker_context(WINDOW_PRELOAD)
@@ -96,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("Luna")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("org.lunadesktop.Luna")
+    app.setWindowIcon(app_icon())  # every window's, where no desktop file gives one
     try:
         window = create_window(app, args.catalog, theme=args.theme)
     except CatalogError as exc:
@@ -109,11 +186,46 @@ def main(argv: list[str] | None = None) -> int:
 
         return take_screenshot(app, window, args.screenshot, args.select, args.size)
     window.show()
-    QTimer.singleShot(0, window.offer_drafts)  # after a crash: the words typed before it
+    QTimer.singleShot(0, lambda: after_show(window, window.settings, args))
     status = app.exec()
     if window.journal is not None:
         window.journal.close()  # what the close dialog saved or discarded, on disk
     return status
+
+
+def after_show(
+    window: MainWindow, settings: Settings, args: argparse.Namespace
+) -> WelcomeDialog | None:
+    """What the window does once it is on screen, in this order: the drafts a crash left
+    behind; then the folders given on the command line (each as if dropped), or the
+    Add Drive dialog for --add-drive, or on the first start the welcome.
+
+    Returns the welcome when it was opened. Nothing here blocks the caller on a dialog
+    the curator has not answered yet, except the drafts' questions, which come first
+    and only after a crash: the rest is opened with open() or from the event loop.
+    A start with folders or --add-drive counts as the first start: it never shows
+    the welcome later.
+    """
+    from PySide6.QtCore import QTimer
+
+    window.offer_drafts()  # after a crash: the words typed before it
+    first_start = not settings.welcome_shown
+    if args.folders or args.add_drive:
+        if first_start:
+            settings.welcome_shown = True  # the curator knows what they came to do
+        if args.folders:
+            from .opened_folders import OpenedFolders
+
+            OpenedFolders(window, args.folders).start()
+        else:
+            # From the event loop: the dialog is modal (exec), and the caller goes on.
+            QTimer.singleShot(0, window.scan_flow.add_drive_dialog)
+        return None
+    if not first_start:
+        return None
+    from .welcome_dialog import show_welcome
+
+    return show_welcome(window, settings)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 from luna_desktop.scan.drive_copy import COPY
@@ -31,6 +31,11 @@ TREE_REFRESH_MS = 1500  # while a scan fills the shown drive
 
 
 class ScanFlow(QObject):
+    # Nothing in hand any more: an add ended without a scan (the curator said no or
+    # cancelled, or the folder cannot be added), or the scan it started has ended. The
+    # folders the window was opened with go one after another on it (opened_folders).
+    settled = Signal()
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
@@ -69,7 +74,7 @@ class ScanFlow(QObject):
         w.statusBar().showMessage(f"Looking at {folder}…", 0)
         self._looks.request(
             lambda _stale: _look_at(folder, name is None),
-            lambda found: self._name_and_scan(*found, name, rescan),
+            lambda found: self._answered(*found, name, rescan),
             lambda exc: self._cannot_add(folder, exc),
         )
         return True
@@ -77,6 +82,13 @@ class ScanFlow(QObject):
     def _cannot_add(self, folder: str, exc: Exception) -> None:
         self.window.statusBar().clearMessage()
         self.window.prompts.tell("Cannot add this folder", str(exc) or folder)
+        self.settled.emit()
+
+    def _answered(self, *args) -> None:
+        # The questions are modal: once they are answered, a scan has started or not.
+        self._name_and_scan(*args)
+        if not self.scans.running:
+            self.settled.emit()
 
     def _name_and_scan(
         self, root: Path, found: Recognition | None, name: str | None, rescan: str | None = None
@@ -202,6 +214,7 @@ class ScanFlow(QObject):
             self._reload_keeping_place()
         if w.current_file is None:
             w.panel.select_first()  # a drive just added: ready for j, 1–6 and u
+        self.settled.emit()
 
     def _failed(self, message: str) -> None:
         self.window.prompts.tell("Scan failed", f"The scan stopped: {message}")

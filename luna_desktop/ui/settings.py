@@ -163,6 +163,15 @@ class Settings:
     def tree_expanded(self, value: list[str]) -> None:
         self._set("session/tree_expanded", list(value) or None)
 
+    @property
+    def welcome_shown(self) -> bool:
+        """The first start's welcome has been shown (or that start opened a folder)."""
+        return (self._str("session/welcome_shown") or "").lower() == "true"
+
+    @welcome_shown.setter
+    def welcome_shown(self, value: bool) -> None:
+        self._set("session/welcome_shown", "true" if value else None)
+
     # -- storage --------------------------------------------------------------------------
 
     @property

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from luna_desktop.catalog.status import Status
 
 from . import tool_windows
+from .about_dialog import show_about
 from .actions import SPECS, ActionId, Scope, attach, browse_only_shortcut
 from .preview_pane import SEEK_STEP_MS
 
@@ -64,6 +65,7 @@ def wire_actions(w: MainWindow) -> None:
         ActionId.CANCEL_SCAN: w.cancel_scan,
         ActionId.PREFERENCES: w.show_preferences,
         ActionId.SHORTCUTS: w.show_shortcuts,
+        ActionId.ABOUT: partial(show_about, w),
         ActionId.QUIT: w.close,
     }
     for status in Status:
