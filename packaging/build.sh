@@ -40,8 +40,19 @@ if [[ ! -d $CORPUS ]]; then
     echo "build.sh: no test corpus at $CORPUS: the scan check and the screenshots are skipped"
     CORPUS=
 fi
-rm -rf "$DIST" "$WORK"
-mkdir -p "$DIST" "$WORK"
+# Emptied before each build, so only folders this script made (its mark inside): a
+# LUNA_DIST pointed at ~/Downloads by mistake is refused, not wiped.
+MARK=.luna-packaging-output
+for dir in "$DIST" "$WORK"; do
+    if [[ -d $dir && -n $(ls -A "$dir") && ! -e $dir/$MARK ]]; then
+        fail "$dir is not empty and was not made by build.sh: choose another folder"
+    fi
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    touch "$dir/$MARK"
+done
+# The project's environment with PyInstaller, from uv.lock (a fresh clone has none).
+uv sync --quiet --group packaging
 # Luna run here gets a home of its own, never the builder's settings or catalogue (uv
 # keeps the builder's, for its caches).
 luna_home() {
@@ -73,7 +84,7 @@ step "icons"
 uv run --no-sync python packaging/render_icons.py "$WORK/icons"
 
 step "the bundle (PyInstaller)"
-uv run --group packaging pyinstaller --noconfirm --log-level ERROR \
+uv run --no-sync pyinstaller --noconfirm --log-level ERROR \
     --distpath "$WORK/pyinstaller" --workpath "$WORK/pyinstaller-work" \
     packaging/pyinstaller/luna.spec
 BUNDLE="$DIST/luna-desktop-$VERSION-linux-$(uname -m)"

@@ -2,7 +2,7 @@
 Debian's own tools), the wheel's metadata and contents, the icon sizes, the frozen
 program's launcher, and the .deb's Depends. (The bundle and the .deb themselves are
 built and installed by packaging/build.sh and packaging/linux/check_deb.sh, which CI
-runs after the tests: a PyInstaller build takes too long for a unit test.)"""
+runs as a step of its own: a PyInstaller build takes too long for a unit test.)"""
 
 from __future__ import annotations
 

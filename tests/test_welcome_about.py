@@ -36,6 +36,7 @@ from luna_desktop.ui.settings import Settings
 from luna_desktop.ui.welcome_dialog import WelcomeDialog
 from luna_desktop.versions import format_report
 from tests.media_factory import make_jpeg
+from tests.scanning import run_scan
 
 
 @pytest.fixture
@@ -125,6 +126,17 @@ def test_the_welcome_shows_on_the_first_start_and_not_the_second(window, qtbot):
     # The second start reads the same settings file afresh.
     assert after_show(w, Settings(), start()) is None
     assert shown_welcomes(w) == []
+
+
+def test_no_welcome_over_a_catalogue_already_in_use(window, qtbot, tmp_path):
+    # Luna from before the welcome, upgraded: its curator has started long ago.
+    card = tmp_path / "Card"
+    make_jpeg(card / "a.jpg")
+    run_scan(card, drive="Card")
+    settings = Settings()
+    assert after_show(window, settings, start()) is None
+    assert shown_welcomes(window) == []
+    assert Settings().welcome_shown
 
 
 def test_enter_on_the_welcome_starts(window, qtbot):
@@ -250,6 +262,23 @@ def test_folders_that_cannot_be_added_are_warned_about_one_by_one(window, qtbot,
     assert [d.name for d in Drive.select()] == ["Card"]
 
 
+def test_after_a_folder_is_not_named_the_next_one_is_still_asked(window, qtbot, tmp_path):
+    w = window
+    first, second = tmp_path / "First", tmp_path / "Second"
+    make_jpeg(first / "a.jpg")
+    make_jpeg(second / "b.jpg")
+    declined = answer_dialogs(1, name="")  # OK on an empty name: nothing is added
+    after_show(w, Settings(), start(str(first), str(second)))
+    qtbot.waitUntil(lambda: bool(declined), timeout=10000)
+    assert str(first) in declined[0]
+    named = answer_dialogs(1, name="Second card")
+    qtbot.waitUntil(lambda: bool(named), timeout=10000)
+    assert str(second) in named[0]
+    qtbot.waitUntil(lambda: Drive.get_or_none(Drive.name == "Second card") is not None)
+    qtbot.waitUntil(lambda: not w.scan_running(), timeout=60000)
+    assert [d.mount_path for d in Drive.select()] == [str(second)]
+
+
 def test_add_drive_at_start_opens_the_add_drive_dialog_and_no_welcome(window, qtbot):
     w = window
     seen = answer_dialogs(1)
@@ -278,9 +307,20 @@ def test_folders_and_add_drive_are_refused_where_they_make_no_sense(argv, capsys
     assert "FOLDER" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["--catlog", "foo.sqlite3"], ["--screenshot", "x.png", "--thme", "dark"], ["-x", "/media"]],
+)
+def test_a_mistyped_option_is_refused_not_taken_for_a_folder(argv, capsys):
+    with pytest.raises(SystemExit) as exited:
+        start(*argv)
+    assert exited.value.code == 2
+    assert f"unrecognized arguments: {argv[-2]}" in capsys.readouterr().err
+
+
 def test_folders_are_made_absolute_and_qt_options_are_not_folders(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    args = start("Card", "-platform", "offscreen", "--catalog", "c.sqlite3", "/media/x")
+    args = start("Card", "-platform", "offscreen", "-reverse", "--catalog", "c.sqlite3", "/media/x")
     assert args.folders == [str(tmp_path / "Card"), "/media/x"]
     assert args.catalog == "c.sqlite3" and not args.add_drive
     assert start("--add-drive").add_drive and start().folders == []

@@ -57,7 +57,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     shot.add_argument("--theme", choices=THEMES)
     shot.add_argument("--size", metavar="WxH", type=_size, help="the window's size, e.g. 1360x860")
     # Intermixed: `luna-desktop A --catalog C B` adds both A and B.
-    args, _qt_args = parser.parse_known_intermixed_args(_without_qt_options(argv[1:]))
+    # Qt's own options are taken out first; anything else unknown is a mistake (a
+    # mistyped --catalog must not leave its value to be taken for a FOLDER to add).
+    args, unknown = parser.parse_known_intermixed_args(_without_qt_options(argv[1:]))
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if (args.select or args.theme or args.size) and not args.screenshot:
         parser.error("--select, --theme and --size go with --screenshot")
     if args.screenshot and (args.folders or args.add_drive):
@@ -106,6 +110,10 @@ _QT_VALUE_OPTIONS = {
 }
 
 
+# Qt's flags that take no value (-qmljsdebugger takes one after "=").
+_QT_FLAGS = {"reverse", "nograb", "dograb", "sync", "widgetcount", "testability", "qmljsdebugger"}
+
+
 def _without_qt_options(args: list[str]) -> list[str]:
     kept: list[str] = []
     skip = False
@@ -114,6 +122,8 @@ def _without_qt_options(args: list[str]) -> list[str]:
             skip = False
         elif arg.startswith("-") and arg.lstrip("-") in _QT_VALUE_OPTIONS:
             skip = True  # the option and its value are Qt's
+        elif arg.startswith("-") and arg.lstrip("-").partition("=")[0] in _QT_FLAGS:
+            continue
         else:
             kept.append(arg)
     return kept
@@ -204,7 +214,7 @@ def after_show(
     the curator has not answered yet, except the drafts' questions, which come first
     and only after a crash: the rest is opened with open() or from the event loop.
     A start with folders or --add-drive counts as the first start: it never shows
-    the welcome later.
+    the welcome later; neither does a first start on a catalogue that has drives.
     """
     from PySide6.QtCore import QTimer
 
@@ -223,7 +233,15 @@ def after_show(
         return None
     if not first_start:
         return None
+    from luna_desktop.catalog.models import Drive
+
     from .welcome_dialog import show_welcome
+
+    if Drive.select(Drive.id).exists():  # one row at most: the drives table's first
+        # A catalogue already in use (Luna from before the welcome, or a team's shared
+        # catalogue): its curator has started already.
+        settings.welcome_shown = True
+        return None
 
     return show_welcome(window, settings)
 

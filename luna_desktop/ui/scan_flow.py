@@ -86,9 +86,11 @@ class ScanFlow(QObject):
 
     def _answered(self, *args) -> None:
         # The questions are modal: once they are answered, a scan has started or not.
-        self._name_and_scan(*args)
-        if not self.scans.running:
-            self.settled.emit()
+        try:
+            self._name_and_scan(*args)
+        finally:
+            if not self.scans.running:
+                self.settled.emit()
 
     def _name_and_scan(
         self, root: Path, found: Recognition | None, name: str | None, rescan: str | None = None

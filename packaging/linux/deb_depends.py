@@ -61,8 +61,10 @@ def owner(path: str) -> str | None:
             candidates.append("/usr" + p)
     for p in candidates:
         result = subprocess.run(["dpkg", "-S", p], capture_output=True, text=True)
-        if result.returncode == 0:
-            return result.stdout.split(":", 1)[0].split(",")[0].strip()
+        for line in result.stdout.splitlines() if result.returncode == 0 else ():
+            # "diversion by glx-diversions from: …" lines name no owner (NVIDIA's GL).
+            if not line.startswith("diversion by"):
+                return line.split(":", 1)[0].split(",")[0].strip()
     return None
 
 

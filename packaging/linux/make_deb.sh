@@ -47,9 +47,9 @@ install -d "$ROOT/usr/share/doc/$PACKAGE"
     echo " in the folders beside them where their wheels ship them."
 } > "$ROOT/usr/share/doc/$PACKAGE/copyright"
 
-# Everything root's, nothing group- or world-writable: dpkg installs what it is given.
-find "$ROOT" -type d -exec chmod 0755 {} +
-find "$ROOT" -type f -exec chmod go-w {} +
+# Everything root's (--root-owner-group below), readable by all and writable by none
+# but root, whatever the builder's umask made of it: dpkg installs what it is given.
+chmod -R u+rwX,go=rX "$ROOT"
 
 DEPENDS=$(python3 "$HERE/deb_depends.py" "$BUNDLE")
 SIZE_KB=$(du -sk --apparent-size "$ROOT" --exclude=DEBIAN | cut -f1)
