@@ -59,3 +59,28 @@ def test_a_failure_inside_rolls_back(row):
         raise RuntimeError("boom")
     assert FileEntry.get_by_id(row.id).title == ""
     assert not DB.in_transaction()
+
+
+def test_a_write_under_a_stale_read_is_refused_at_once_with_the_reason(row, catalog):
+    FileEntry.create(drive=row.drive, folder="", filename="b.jpg")
+    rows = iter(FileEntry.select().order_by(FileEntry.id))  # a query still being read
+    next(rows)
+
+    # Another connection (another thread's) commits meanwhile: this connection's
+    # snapshot is now stale.
+    def theirs():
+        with write_transaction():
+            FileEntry.update(title="theirs").where(FileEntry.id == row.id).execute()
+        DB.close()
+
+    other = threading.Thread(target=theirs)
+    other.start()
+    other.join()
+    # Waiting cannot help (only ending the read can, and this thread holds it): the
+    # patience is ten minutes here, and the refusal must not wait for it.
+    refused = pytest.raises(OperationalError, match="still reading a query")
+    with refused, write_transaction(timeout=600):
+        FileEntry.update(title="mine").where(FileEntry.id == row.id).execute()
+    list(rows)  # the read ends
+    assert FileEntry.get_by_id(row.id).title == "theirs"
+    assert not DB.in_transaction()

@@ -119,7 +119,10 @@ def test_esc_discards_pending_edits(window, qtbot):
 
 def test_u_jumps_to_the_next_unreviewed_file_across_folders(window, qtbot):
     w = window
-    for row in FileEntry.select().where(FileEntry.folder == TUSCANY):
+    # Read in full before writing: a write while this query's cursor is still open
+    # would have to upgrade its read snapshot, which a commit by the window's watch in
+    # between makes stale (SQLITE_BUSY_SNAPSHOT).
+    for row in list(FileEntry.select().where(FileEntry.folder == TUSCANY)):
         if row.filename != "DSCN0010.jpg":
             curation.replace(row.id, curation.Curation(status=int(Status.KEEP_OFFLINE)), "bob")
     w.model.reload()

@@ -25,6 +25,12 @@ from peewee import DatabaseError, OperationalError
 from .models import DB
 
 _POLL_S = 0.002
+# Still "database is locked", as SQLite says it: callers that retry a locked write later
+# (the watch) still do, once the read has ended.
+STALE_SNAPSHOT = (
+    "database is locked: this connection is still reading a query begun before another "
+    "connection's last commit (finish reading it, e.g. list() the rows, before writing)"
+)
 
 
 @contextlib.contextmanager
@@ -64,8 +70,22 @@ def _begin_immediate(timeout: float | None) -> None:
                 DB.begin("IMMEDIATE")
                 return
             except OperationalError as exc:
+                if _stale_snapshot(exc):
+                    raise OperationalError(STALE_SNAPSHOT) from exc
                 if "locked" not in str(exc) or time.monotonic() >= deadline:
                     raise
                 time.sleep(_POLL_S)
     finally:
         DB.execute_sql(f"PRAGMA busy_timeout = {int(busy_ms)}")
+
+
+def _stale_snapshot(exc: OperationalError) -> bool:
+    """The lock cannot come by waiting: this thread's connection still has a query open
+    whose snapshot another connection's commit has made stale, and a write would have
+    to upgrade that snapshot (SQLITE_BUSY_SNAPSHOT). Only ending that read helps, and
+    this very thread holds it: waiting the full timeout would only hide the mistake."""
+    # Peewee raises its own error while handling sqlite3's, which names the cause.
+    return any(
+        getattr(cause, "sqlite_errorname", None) == "SQLITE_BUSY_SNAPSHOT"
+        for cause in (exc.__cause__, exc.__context__)
+    )
