@@ -67,9 +67,15 @@ def texts(widget) -> str:
     return "\n".join(parts)
 
 
-def answer_dialogs(count: int, name: str = ""):
+def answer_dialogs(count: int, name: str | list[str] = ""):
     """Answer the next `count` modal questions or warnings in turn: OK to a message box,
-    `name` to an input dialog, Cancel to anything else. Returns what each one said."""
+    `name` to an input dialog (the next of them, given a list), Cancel to anything else.
+    Returns what each one said.
+
+    One responder for the whole sequence: a dialog opened while the test waits runs its
+    own event loop inside that wait, so a second responder set up after the wait would
+    never get to run."""
+    names = [name] * count if isinstance(name, str) else list(name)
     seen: list[str] = []
 
     def respond(attempts: int = 0) -> None:
@@ -83,7 +89,7 @@ def answer_dialogs(count: int, name: str = ""):
             dialog.button(QMessageBox.StandardButton.Ok).click()
         elif isinstance(dialog, QInputDialog):
             seen.append(dialog.labelText())
-            dialog.setTextValue(name)
+            dialog.setTextValue(names.pop(0))
             dialog.accept()
         else:
             seen.append(type(dialog).__name__)
@@ -267,13 +273,11 @@ def test_after_a_folder_is_not_named_the_next_one_is_still_asked(window, qtbot, 
     first, second = tmp_path / "First", tmp_path / "Second"
     make_jpeg(first / "a.jpg")
     make_jpeg(second / "b.jpg")
-    declined = answer_dialogs(1, name="")  # OK on an empty name: nothing is added
+    # OK on an empty name: nothing is added; then the second is named.
+    asked = answer_dialogs(2, name=["", "Second card"])
     after_show(w, Settings(), start(str(first), str(second)))
-    qtbot.waitUntil(lambda: bool(declined), timeout=10000)
-    assert str(first) in declined[0]
-    named = answer_dialogs(1, name="Second card")
-    qtbot.waitUntil(lambda: bool(named), timeout=10000)
-    assert str(second) in named[0]
+    qtbot.waitUntil(lambda: len(asked) == 2, timeout=20000)
+    assert str(first) in asked[0] and str(second) in asked[1]
     qtbot.waitUntil(lambda: Drive.get_or_none(Drive.name == "Second card") is not None)
     qtbot.waitUntil(lambda: not w.scan_running(), timeout=60000)
     assert [d.mount_path for d in Drive.select()] == [str(second)]
