@@ -10,10 +10,9 @@ installation is exactly when this must not raise. Nothing here opens the catalog
 
 from __future__ import annotations
 
-import platform
+import argparse
 import sys
-from collections.abc import Callable
-from importlib import metadata
+from collections.abc import Callable, Sequence
 
 from luna_desktop import __version__
 
@@ -39,6 +38,23 @@ def version_rows(qt: str, program: str = "luna") -> list[Row]:
     return [(label, _read(read)) for label, read in readers]
 
 
+class PrintVersions(argparse.Action):
+    """`--version` for both commands: prints `report()` (the rows, formatted) and exits.
+
+    `report` is given to add_argument: the command line's reads the Qt its wheels carry,
+    the window's the Qt it runs on."""
+
+    def __init__(
+        self, option_strings: Sequence[str], dest: str, report: Callable[[], str], **kwargs
+    ) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+        self.report = report
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(self.report())
+        parser.exit(0)
+
+
 def format_report(rows: list[Row]) -> str:
     """The rows as plain text, one "label value" line each, as `--version` prints them."""
     return "\n".join(f"{label} {value}" for label, value in rows)
@@ -47,6 +63,8 @@ def format_report(rows: list[Row]) -> str:
 def installed_qt(distributions: tuple[str, ...] = QT_DISTRIBUTIONS) -> str:
     """The Qt the installed PySide6 wheels carry, read from their metadata without
     loading Qt (PySide6's version is Qt's: 6.11.3 carries Qt 6.11.3)."""
+    from importlib import metadata  # 60 ms: only when asked, never at a command's start
+
     for name in distributions:
         try:
             return f"{metadata.version(name)} ({name}; not loaded by the CLI)"
@@ -70,6 +88,8 @@ def _schema() -> str:
 
 
 def _python() -> str:
+    import platform
+
     # A frozen build's Python is inside the bundle, not the system's: say so.
     frozen = ", frozen by PyInstaller" if getattr(sys, "frozen", False) else ""
     implementation = platform.python_implementation()
@@ -78,6 +98,8 @@ def _python() -> str:
 
 def _system() -> str:
     """The operating system by its own name: the distribution on Linux."""
+    import platform
+
     if sys.platform.startswith("linux"):
         try:
             release = platform.freedesktop_os_release()

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from luna_desktop.catalog.errors import CatalogError
 from luna_desktop.scan.progress import ScanError
+from luna_desktop.versions import PrintVersions
 
 from . import (
     albums,
@@ -62,20 +63,11 @@ class UserError(Exception):
     """A mistake in what was asked for (unknown drive, file not catalogued…)."""
 
 
-class VersionAction(argparse.Action):
-    """--version: the report a bug needs (luna_desktop.versions), not just Luna's number.
+def _version_report() -> str:
+    # The Qt line is the Qt that the installed PySide6 wheels carry: the CLI never loads Qt.
+    from luna_desktop.versions import format_report, installed_qt, version_rows
 
-    The Qt line is the Qt that the installed PySide6 wheels carry: the CLI never loads Qt.
-    """
-
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
-
-    def __call__(self, parser, namespace, values, option_string=None) -> None:
-        from luna_desktop.versions import format_report, installed_qt, version_rows
-
-        print(format_report(version_rows(installed_qt(), program="luna")))
-        parser.exit(0)
+    return format_report(version_rows(installed_qt(), program="luna"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--version",
-        action=VersionAction,
+        action=PrintVersions,
+        report=_version_report,
         help="print the versions of Luna, its catalogue schema and what it runs on, and exit",
     )
     parser.add_argument(

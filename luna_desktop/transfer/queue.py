@@ -16,7 +16,7 @@ claimed (`lease`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -106,31 +106,34 @@ def sync(dest: Destination) -> SyncResult:
         f"AND j.last_error = ? AND EXISTS ({_ELIGIBLE_JOB_FILE})",
         (dest.id, NOT_ELIGIBLE),
     )
-    for chunk in _chunks(add):
-        with write_transaction():
-            result.queued += DB.execute_sql(
-                "INSERT OR IGNORE INTO transfer_job (file_id, destination_id, state, attempts, "
-                "size, done_bytes, republish, queued_at) "
-                f"SELECT f.id, ?, 'queued', 0, f.size, 0, 0, ? FROM file_entry f "
-                f"WHERE f.id IN ({_marks(chunk)}) AND {_ELIGIBLE}",
-                (dest.id, now, *chunk),
-            ).rowcount
-    for chunk in _chunks(withdraw):
-        with write_transaction():
-            result.cancelled += DB.execute_sql(
-                "UPDATE transfer_job AS j SET state = 'cancelled', finished_at = ?, "
-                f"last_error = ? WHERE j.id IN ({_marks(chunk)}) "
-                f"AND j.state IN ('queued', 'failed') AND NOT EXISTS ({_ELIGIBLE_JOB_FILE})",
-                (now, NOT_ELIGIBLE, *chunk),
-            ).rowcount
-    for chunk in _chunks(restore):
-        with write_transaction():
-            result.queued += DB.execute_sql(
-                "UPDATE transfer_job AS j SET state = 'queued', attempts = 0, next_try = NULL, "
-                f"finished_at = NULL, last_error = NULL WHERE j.id IN ({_marks(chunk)}) "
-                f"AND j.state = 'cancelled' AND j.last_error = ? AND EXISTS ({_ELIGIBLE_JOB_FILE})",
-                (*chunk, NOT_ELIGIBLE),
-            ).rowcount
+    result.queued += _write_in_chunks(
+        add,
+        lambda chunk: (
+            "INSERT OR IGNORE INTO transfer_job (file_id, destination_id, state, attempts, "
+            "size, done_bytes, republish, queued_at) "
+            f"SELECT f.id, ?, 'queued', 0, f.size, 0, 0, ? FROM file_entry f "
+            f"WHERE f.id IN ({_marks(chunk)}) AND {_ELIGIBLE}",
+            (dest.id, now, *chunk),
+        ),
+    )
+    result.cancelled += _write_in_chunks(
+        withdraw,
+        lambda chunk: (
+            "UPDATE transfer_job AS j SET state = 'cancelled', finished_at = ?, "
+            f"last_error = ? WHERE j.id IN ({_marks(chunk)}) "
+            f"AND j.state IN ('queued', 'failed') AND NOT EXISTS ({_ELIGIBLE_JOB_FILE})",
+            (now, NOT_ELIGIBLE, *chunk),
+        ),
+    )
+    result.queued += _write_in_chunks(
+        restore,
+        lambda chunk: (
+            "UPDATE transfer_job AS j SET state = 'queued', attempts = 0, next_try = NULL, "
+            f"finished_at = NULL, last_error = NULL WHERE j.id IN ({_marks(chunk)}) "
+            f"AND j.state = 'cancelled' AND j.last_error = ? AND EXISTS ({_ELIGIBLE_JOB_FILE})",
+            (*chunk, NOT_ELIGIBLE),
+        ),
+    )
     return result
 
 
@@ -145,6 +148,17 @@ def _ids(sql: str, params: tuple) -> list[int]:
 def _chunks(ids: list[int]):
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
+
+
+def _write_in_chunks(ids: list[int], statement: Callable[[list[int]], tuple[str, tuple]]) -> int:
+    """Runs `statement(chunk)` (its SQL and parameters) for each chunk of `ids`, a short
+    transaction each, so a save never waits behind the whole sync; the rows changed."""
+    changed = 0
+    for chunk in _chunks(ids):
+        sql, params = statement(chunk)
+        with write_transaction():
+            changed += DB.execute_sql(sql, params).rowcount
+    return changed
 
 
 def _marks(chunk: list[int]) -> str:

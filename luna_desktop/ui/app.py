@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from luna_desktop import __version__
+from luna_desktop.versions import PrintVersions
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -40,7 +41,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--version",
-        action=VersionAction,
+        action=PrintVersions,
+        report=_version_report,
         help="print the versions of Luna and what it runs on (Qt, libvlc…), and exit",
     )
     shot = parser.add_argument_group("screenshots (for documentation and packaging)")
@@ -73,20 +75,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-class VersionAction(argparse.Action):
-    """--version: the report a bug needs (luna_desktop.versions), with the Qt that this
-    program runs on; qVersion() needs no QApplication."""
+def _version_report() -> str:
+    # The Qt this program runs on: qVersion() needs no QApplication.
+    from luna_desktop.versions import format_report
 
-    def __init__(self, option_strings, dest, **kwargs) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+    from .about_dialog import window_rows
 
-    def __call__(self, parser, namespace, values, option_string=None) -> None:
-        from luna_desktop.versions import format_report
-
-        from .about_dialog import window_rows
-
-        print(format_report(window_rows("luna-desktop")))
-        parser.exit(0)
+    return format_report(window_rows("luna-desktop"))
 
 
 # Qt's own command-line options that take a value (QGuiApplication and QApplication

@@ -88,11 +88,11 @@ class Settings:
     @property
     def autoplay(self) -> bool:
         """Play a video or audio file as soon as it is shown (off: Space plays it)."""
-        return (self._str("playback/autoplay") or "").lower() == "true"
+        return self._flag("playback/autoplay")
 
     @autoplay.setter
     def autoplay(self, value: bool) -> None:
-        self._set("playback/autoplay", "true" if value else None)
+        self._set_flag("playback/autoplay", value)
 
     @property
     def theme(self) -> str:
@@ -166,11 +166,11 @@ class Settings:
     @property
     def welcome_shown(self) -> bool:
         """The first start's welcome has been shown (or that start opened a folder)."""
-        return (self._str("session/welcome_shown") or "").lower() == "true"
+        return self._flag("session/welcome_shown")
 
     @welcome_shown.setter
     def welcome_shown(self, value: bool) -> None:
-        self._set("session/welcome_shown", "true" if value else None)
+        self._set_flag("session/welcome_shown", value)
 
     # -- storage --------------------------------------------------------------------------
 
@@ -190,6 +190,13 @@ class Settings:
         else:
             self._qs.setValue(key, value)
         self._qs.sync()
+
+    def _flag(self, key: str) -> bool:
+        return (self._str(key) or "").lower() == "true"
+
+    def _set_flag(self, key: str, value: bool) -> None:
+        # Off is no key at all: the file holds only what differs from the defaults.
+        self._set(key, "true" if value else None)
 
     def _str(self, key: str) -> str | None:
         value = self._qs.value(key)
