@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -23,11 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from luna_desktop.catalog.database import catalog_path
 from luna_desktop.catalog.status import Status
 
 from . import palette
-from .about_dialog import APP_NAME, file_rows, header, heading
+from .about_dialog import APP_NAME, catalog_text, file_rows, header, heading
 from .actions import MENUS, SPECS, ActionId, command_text, key_text
 from .shortcuts_sheet import ShortcutsSheet
 
@@ -171,11 +169,8 @@ def _key_grid(dark: bool) -> QGridLayout:
 
 
 def _key_label(text: str) -> QLabel:
-    label = QLabel(text)
+    label = heading(text)  # bold, as the section titles
     label.setObjectName("key")
-    font = QFont(label.font())
-    font.setBold(True)
-    label.setFont(font)
     return label
 
 
@@ -186,9 +181,8 @@ def show_welcome(window: MainWindow, settings: Settings) -> WelcomeDialog:
     The setter writes through, so the settings file exists from the first start on.
     """
     settings.welcome_shown = True
-    path = catalog_path()
     dialog = WelcomeDialog(
-        str(path) if path is not None else "(no catalogue open)",
+        catalog_text(),
         settings.file_name,
         window.scan_flow.add_drive_dialog,
         window,
